@@ -1,0 +1,11 @@
+/* commands.c: the list of `updx` commands, in the order `updx --help` shows them. */
+#include <stddef.h>
+
+#include "cli.h"
+
+extern const cli_command cmd_cat;
+
+const cli_command *const cli_commands[] = {
+    &cmd_cat,
+    NULL,
+};

@@ -1,0 +1,19 @@
+/*
+ * sha256.h: streaming SHA-256 (libcrypto underneath, hardware-accelerated where the CPU has it).
+ */
+#ifndef UPDX_UTIL_SHA256_H
+#define UPDX_UTIL_SHA256_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct updx_sha256 updx_sha256;
+
+updx_sha256 *updx_sha256_new(void);
+void updx_sha256_update(updx_sha256 *h, const void *data, size_t len);
+/* Writes 64 lowercase hex digits and a NUL into hex[65] and frees h. */
+void updx_sha256_finish(updx_sha256 *h, char hex[65]);
+/* One-shot convenience. */
+void updx_sha256_hex(const void *data, size_t len, char hex[65]);
+
+#endif

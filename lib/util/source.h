@@ -1,0 +1,34 @@
+/*
+ * source.h: a pull-based byte source, the one I/O seam between readers and where bytes live.
+ *
+ * Readers take bytes from a source (a file descriptor, memory, an archive member being
+ * decompressed) without knowing which. Pure parsers take (data, len) instead; a source is
+ * for streaming readers such as the text layer.
+ */
+#ifndef UPDX_UTIL_SOURCE_H
+#define UPDX_UTIL_SOURCE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct updx_source {
+    /* Reads up to n bytes into buf: the count, 0 at the end, or a negative updx_status. */
+    ptrdiff_t (*read)(void *ctx, void *buf, size_t n);
+    void *ctx;
+} updx_source;
+
+/* A source over memory; `state` holds the position and must outlive the source. */
+typedef struct updx_mem_source {
+    const uint8_t *data;
+    size_t len;
+    size_t pos;
+} updx_mem_source;
+
+updx_source updx_source_mem(updx_mem_source *state, const void *data, size_t len);
+/* A source over an open file descriptor (not closed by the source). */
+updx_source updx_source_fd(int *fd);
+
+/* Reads until `n` bytes or the end; returns the count or a negative updx_status. */
+ptrdiff_t updx_source_read_full(updx_source *src, void *buf, size_t n);
+
+#endif
