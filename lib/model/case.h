@@ -88,8 +88,13 @@ typedef struct updx_crash {
     updx_evref where;            /* the evidence for this crash */
 } updx_crash;
 
-struct updx_setup_facts;  /* lib/logs/ (setup logs, the upgrade's story) */
-struct updx_sys_facts;    /* lib/sys/ (hives, .reg, event logs) */
+struct updx_bundle_facts;     /* lib/bundle/: the collector's manifest, machine facts */
+struct updx_setup_facts;      /* lib/logs/: setupact/setuperr, BlueBox, diag XML, SetupDiag
+                                 results, and the upgrade's story built from them */
+struct updx_setupapi_facts;   /* lib/logs/: setupapi.*.log sections */
+struct updx_compat_facts;     /* lib/logs/: CompatData, Appraiser, ScanResult blocks */
+struct updx_servicing_facts;  /* lib/logs/: CBS.log and dism.log failures */
+struct updx_sys_facts;        /* lib/sys/: hives, .reg exports, event logs */
 
 typedef struct updx_case {
     updx_arena arena;
@@ -98,7 +103,11 @@ typedef struct updx_case {
     const char *bundle_name;       /* what the user gave */
     updx_avec members;             /* updx_member_info */
     updx_avec crashes;             /* updx_crash */
+    struct updx_bundle_facts *bundle;
     struct updx_setup_facts *setup;
+    struct updx_setupapi_facts *setupapi;
+    struct updx_compat_facts *compat;
+    struct updx_servicing_facts *servicing;
     struct updx_sys_facts *sys;
 } updx_case;
 
