@@ -109,6 +109,7 @@ typedef struct updx_case {
     struct updx_compat_facts *compat;
     struct updx_servicing_facts *servicing;
     struct updx_sys_facts *sys;
+    updx_avec findings;            /* updx_finding (model/finding.h), most likely first */
 } updx_case;
 
 /* limits may be NULL (defaults). Returns NULL when out of memory. Free with updx_case_free. */
