@@ -1,10 +1,12 @@
 /* case.c: lifetime of a case (see case.h). */
 #include "model/case.h"
 
+#include "model/finding.h"
+
 #include <stdlib.h>
 
 enum { CASE_MAX_NOTES = 100000, CASE_MAX_CRASHES = 10000, CRASH_MAX_FRAMES = 1024,
-       CRASH_MAX_MODULES = 65536 };
+       CRASH_MAX_MODULES = 65536, CASE_MAX_FINDINGS = 4096 };
 
 updx_case *updx_case_new(const char *bundle_name, const updx_limits *limits)
 {
@@ -20,6 +22,7 @@ updx_case *updx_case_new(const char *bundle_name, const updx_limits *limits)
     c->bundle_name = updx_arena_strdup(&c->arena, bundle_name ? bundle_name : "");
     updx_avec_init(&c->members, sizeof(updx_member_info), c->limits.max_members);
     updx_avec_init(&c->crashes, sizeof(updx_crash), CASE_MAX_CRASHES);
+    updx_avec_init(&c->findings, sizeof(updx_finding), CASE_MAX_FINDINGS);
     return c;
 }
 

@@ -4,7 +4,7 @@
 #include <string.h>
 
 enum { FINDING_MAX_EVIDENCE = 256, FINDING_MAX_STEPS = 64, FINDING_MAX_REASONS = 64,
-       FINDING_MAX_MISC = 64, CASE_MAX_FINDINGS = 4096 };
+       FINDING_MAX_MISC = 64 };
 
 static const char *const category_names[UPDX_CAT_COUNT] = {
     [UPDX_CAT_DRIVER] = "driver",         [UPDX_CAT_APPLICATION] = "application",
@@ -30,8 +30,6 @@ updx_category updx_category_from_name(const char *name)
 
 updx_finding *updx_finding_new(updx_arena *a, updx_avec *list, const char *rule)
 {
-    if (list->elem == 0)
-        updx_avec_init(list, sizeof(updx_finding), CASE_MAX_FINDINGS);
     updx_finding *f = updx_avec_push(list, a);
     if (!f)
         return NULL;
