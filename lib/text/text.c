@@ -38,6 +38,8 @@ struct updx_text {
     iconv_t cd;
     bool cd_open, cd_failed;
     uint64_t n_cut, n_legacy, n_replaced;
+    updx_line_observer observer;
+    void *observer_ud;
 };
 
 /* ---- pure helpers ------------------------------------------------------------------ */
@@ -707,7 +709,15 @@ int updx_text_next(updx_text *t, updx_line *line)
     line->number = ++t->lineno;
     line->offset = offset;
     line->flags = flags;
+    if (t->observer)
+        t->observer(t->observer_ud, line);
     return 1;
+}
+
+void updx_text_observe(updx_text *t, updx_line_observer fn, void *ud)
+{
+    t->observer = fn;
+    t->observer_ud = ud;
 }
 
 updx_encoding_info updx_text_encoding(const updx_text *t)

@@ -70,6 +70,11 @@ int updx_text_open_mem(updx_text **out, const void *data, size_t len, const updx
 int updx_text_open(updx_text **out, updx_source *src, const updx_text_opts *opts);
 /* Next line: 1 and *line filled, 0 at the end, or a negative updx_status (read error). */
 int updx_text_next(updx_text *t, updx_line *line);
+/* Calls fn for every line this reader hands out, just before the caller sees it, so that
+ * a second consumer (the rule scanner) reads the same lines in the same pass. */
+typedef void (*updx_line_observer)(void *ud, const updx_line *line);
+void updx_text_observe(updx_text *t, updx_line_observer fn, void *ud);
+
 /* The encoding seen so far (final once updx_text_next returned 0). */
 updx_encoding_info updx_text_encoding(const updx_text *t);
 /* Lines cut for length, lines decoded from the fallback, lines with replacements, so far. */
