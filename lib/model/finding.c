@@ -43,6 +43,7 @@ updx_finding *updx_finding_new(updx_arena *a, updx_avec *list, const char *rule)
     updx_avec_init(&f->remediation.steps, sizeof(updx_i18n), FINDING_MAX_STEPS);
     updx_avec_init(&f->remediation.registry, sizeof(updx_reg_change), FINDING_MAX_STEPS);
     updx_avec_init(&f->remediation.warnings, sizeof(updx_i18n), FINDING_MAX_STEPS);
+    updx_avec_init(&f->remediation.params, sizeof(updx_param), FINDING_MAX_MISC);
     return f;
 }
 

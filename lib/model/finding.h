@@ -45,6 +45,12 @@ typedef struct updx_culprit {
     const char *version;
 } updx_culprit;
 
+/* A named parameter of a remediation plan, e.g. service=lwfmgr, required_mb=20480. */
+typedef struct updx_param {
+    const char *key;
+    const char *value;
+} updx_param;
+
 /* One registry change of a remediation plan (remediation.registry[]). */
 typedef struct updx_reg_change {
     const char *key;      /* "HKLM\\SYSTEM\\CurrentControlSet\\Services\\lwfmgr" */
@@ -59,6 +65,7 @@ typedef struct updx_remediation {
     updx_avec registry;   /* updx_reg_change */
     updx_avec warnings;   /* updx_i18n: what makes the plan unsafe or conditional */
     const char *plan;     /* the plan template's id, e.g. "disable-boot-driver" */
+    updx_avec params;     /* updx_param: what the plan template needs, from the rule */
 } updx_remediation;
 
 typedef struct updx_finding {
