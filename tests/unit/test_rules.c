@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "rules/blockers.h"
 #include "rules/rules.h"
 #include "updx/updx.h"
 
@@ -392,6 +393,23 @@ static void test_corpus(void)
     updx_rules_free(rs);
 }
 
+static void test_blockers(void)
+{
+    updx_blocker b;
+    CHECK(updx_blocker_find(&g_arena, "C:\\Windows\\System32\\drivers\\intcaudiobus.sys", &b));
+    CHECK_STR(b.vendor, "Intel");
+    CHECK_STR(b.fixed, "10.29.0.5714 / 10.30.0.5714");
+    CHECK(strstr(b.safeguard_ids, "51876952") != NULL);
+    CHECK(updx_blocker_find(&g_arena, "sprotect", &b));        /* a service name */
+    CHECK_STR(b.driver_class, "security");
+    CHECK(updx_blocker_find(&g_arena, "uci64a96.dll", &b));    /* a wildcard row */
+    CHECK(!updx_blocker_find(&g_arena, "lwfmgr.sys", &b));     /* no public information */
+    CHECK(!updx_blocker_find(&g_arena, "", &b));
+    CHECK(updx_blocker_find_safeguard(&g_arena, "56318982", &b));
+    CHECK_STR(b.file, "sprotect.sys");
+    CHECK(!updx_blocker_find_safeguard(&g_arena, "5631898", &b));
+}
+
 int main(void)
 {
     updx_arena_init(&g_arena, 0);
@@ -402,6 +420,8 @@ int main(void)
     RUN(test_example_runner_catches_bad_rules);
     RUN(test_user_dir);
     RUN(test_corpus);
+    RUN(test_blockers);
     updx_arena_free(&g_arena);
     return harness_exit();
 }
+-- Configuring done
