@@ -424,4 +424,3 @@ int main(void)
     updx_arena_free(&g_arena);
     return harness_exit();
 }
--- Configuring done
