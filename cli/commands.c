@@ -4,8 +4,10 @@
 #include "cli.h"
 
 extern const cli_command cmd_cat;
+extern const cli_command cmd_rules;
 
 const cli_command *const cli_commands[] = {
     &cmd_cat,
+    &cmd_rules,
     NULL,
 };
