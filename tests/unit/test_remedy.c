@@ -4,6 +4,7 @@
 #include "model/finding.h"
 #include "remedy/plan.h"
 #include "remedy/scripts.h"
+#include "rules/rules.h"
 
 static updx_finding *seed_finding(updx_case *c)
 {
@@ -124,8 +125,28 @@ static void test_scripts(void)
     updx_case_free(c);
 }
 
+/* every plan a built-in rule names must exist, or its finding would come without steps */
+static void test_rule_plans_exist(void)
+{
+    updx_ruleset *rs = updx_rules_load_builtin(NULL);
+    CHECK(rs != NULL);
+    size_t named = 0;
+    for (size_t i = 0; rs && i < updx_rules_count(rs); i++) {
+        const char *plan = updx_rule_plan(updx_rules_at(rs, i));
+        if (!plan)
+            continue;
+        named++;
+        if (!updx_plan_exists(plan))
+            fprintf(stderr, "rule %s names unknown plan %s\n", updx_rule_id(updx_rules_at(rs, i)), plan);
+        CHECK(updx_plan_exists(plan));
+    }
+    CHECK(named > 10);
+    updx_rules_free(rs);
+}
+
 int main(void)
 {
+    RUN(test_rule_plans_exist);
     RUN(test_seed_plan);
     RUN(test_filter_listed_is_removed_first);
     RUN(test_unknown_plan_and_params);
