@@ -348,6 +348,12 @@ static const char *report_kind_of(const char *member, const char *root)
     return "unknown";
 }
 
+static void silent_error(void *ctx, const char *msg, ...)
+{
+    (void)ctx;
+    (void)msg;
+}
+
 int updx_compat_parse_mem(updx_case *c, const char *member, const void *data, size_t len)
 {
     if (!c || (!data && len))
@@ -379,9 +385,16 @@ int updx_compat_parse_mem(updx_case *c, const char *member, const void *data, si
         file->report_kind = report_kind_of(file->name, NULL);
         return UPDX_ERR_FORMAT;
     }
+    /* libxml2 reports encoding errors through its (per-thread) generic handler, which prints
+     * to stderr; the library never prints, so it is silenced for this call and restored */
+    xmlGenericErrorFunc saved_handler = xmlGenericError;
+    void *saved_context = xmlGenericErrorContext;
+    xmlSetGenericErrorFunc(NULL, silent_error);
     xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
-    if (!ctxt)
+    if (!ctxt) {
+        xmlSetGenericErrorFunc(saved_context, saved_handler);
         return UPDX_ERR_NOMEM;
+    }
     /* no network, no DTD, no entity substitution, quiet (errors stay in ctxt), recover what
      * a truncated file still holds */
     int opts = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA |
@@ -409,6 +422,7 @@ int updx_compat_parse_mem(updx_case *c, const char *member, const void *data, si
     if (doc)
         xmlFreeDoc(doc);
     xmlFreeParserCtxt(ctxt);
+    xmlSetGenericErrorFunc(saved_context, saved_handler);
     return rc;
 }
 
