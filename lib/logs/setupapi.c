@@ -1,0 +1,1189 @@
+/*
+ * setupapi.c: the setupapi.*.log parser (see setupapi.h and docs/device-logs.md).
+ *
+ * The log is a header, boot-session markers and sections:
+ *     >>>  [Title - subject]
+ *     >>>  Section start 2022/05/05 16:18:31.906
+ *     <sev><cat>: body...
+ *     <<<  Section end 2022/05/05 16:18:32.182
+ *     <<<  [Exit status: FAILURE(0x80071a2d)]
+ * Sections may be written inside one another (a long "Sysprep Specialize" section holds
+ * device installs), and an interrupted section is followed by an "<ins>" line. So open
+ * sections are kept in a small table; body lines go to the section being written, "Section
+ * end" closes it, and whatever is still open at a new boot session or at the end of the file
+ * was left open by a hang or a crash.
+ *
+ * Body lines of an open section wait in a temporary buffer until its exit status is known:
+ * failed and open sections keep them (in the case's arena), successful ones drop them.
+ */
+#include "logs/setupapi.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/buf.h"
+#include "util/strutil.h"
+#include "util/vec.h"
+
+enum {
+    /* Sections in flight at once. Real logs nest two or three and a crash leaves about ten
+     * open; more means garbage, and the oldest is then given up as left open. */
+    SA_MAX_OPEN = 256,
+    /* Body lines and bytes kept per failed or open section. Real sections have up to a few
+     * hundred lines; past this only error and warning lines are kept, up to SA_MAX_EXTRA. */
+    SA_MAX_LINES = 4096,
+    SA_MAX_EXTRA = 1024,
+    SA_MAX_PENDING_BYTES = 2u << 20,
+    /* A stored line is cut here: the longest real body line is a few hundred bytes. */
+    SA_MAX_TEXT = 2048,
+    /* Named things kept per section (deduplicated). */
+    SA_MAX_NAMES = 16,
+    SA_MAX_SERVICES_PER_SECTION = 256,
+    /* Per bundle: sections and service operations recorded (counts go on beyond). */
+    SA_MAX_SECTIONS = 500000,
+    SA_MAX_SERVICES = 200000,
+    SA_MAX_FILES = 4096,
+    SA_MAX_BOOTS = 65536,
+    /* Entries of each list in the JSON report. */
+    SA_JSON_MAX_SECTIONS = 200,
+    SA_JSON_MAX_LINES = 40,
+    SA_JSON_MAX_SERVICES = 500,
+};
+
+typedef struct pending_line {
+    uint64_t line, offset;
+    size_t text_off, text_len; /* into the open section's text buffer */
+    updx_setupapi_severity severity;
+    char category[8];
+    uint32_t code;
+    bool has_code;
+} pending_line;
+
+/* A line copied aside (the last body line, the first error) until the section ends. */
+typedef struct saved_line {
+    updx_setupapi_line l;  /* l.text unused */
+    char text[SA_MAX_TEXT + 1];
+} saved_line;
+
+typedef struct open_section {
+    updx_setupapi_section *s;
+    updx_buf text;
+    updx_vec lines;        /* pending_line */
+    size_t extra;          /* lines kept past SA_MAX_LINES */
+    bool suspended;        /* "<ins>": no more body lines come to it here */
+    bool ended;            /* "Section end" seen, exit status awaited */
+    saved_line *last, *first_error;
+} open_section;
+
+typedef struct sa_parser {
+    updx_case *c;
+    struct updx_setupapi_facts *f;
+    updx_setupapi_file *file;
+    open_section open[SA_MAX_OPEN];
+    size_t n_open;
+    int current;           /* index in open[] receiving body lines, or -1 */
+    bool in_header;        /* before the first section or boot session */
+    saved_line file_last;
+    int result;
+} sa_parser;
+
+/* ---------------------------------------------------------------------------------------- */
+/* small helpers */
+
+static bool is_digit(char ch)
+{
+    return ch >= '0' && ch <= '9';
+}
+
+static bool is_alnum(char ch)
+{
+    return is_digit(ch) || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
+}
+
+static unsigned digits(const char *s, size_t n)
+{
+    unsigned v = 0;
+    for (size_t i = 0; i < n; i++)
+        v = v * 10 + (unsigned)(s[i] - '0');
+    return v;
+}
+
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+    /* proleptic Gregorian day count (after H. Hinnant's public-domain algorithm) */
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    unsigned yoe = (unsigned)(y - era * 400);
+    unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (int64_t)doe - 719468;
+}
+
+/* Finds "YYYY/MM/DD HH:MM:SS[.mmm]" in [s, s+len). */
+static bool find_time(updx_arena *a, const char *s, size_t len, updx_setupapi_time *out)
+{
+    for (size_t i = 0; i + 19 <= len; i++) {
+        const char *p = s + i;
+        if (!(is_digit(p[0]) && is_digit(p[1]) && is_digit(p[2]) && is_digit(p[3]) && p[4] == '/' &&
+              is_digit(p[5]) && is_digit(p[6]) && p[7] == '/' && is_digit(p[8]) && is_digit(p[9]) &&
+              p[10] == ' ' && is_digit(p[11]) && is_digit(p[12]) && p[13] == ':' && is_digit(p[14]) &&
+              is_digit(p[15]) && p[16] == ':' && is_digit(p[17]) && is_digit(p[18])))
+            continue;
+        unsigned y = digits(p, 4), mo = digits(p + 5, 2), d = digits(p + 8, 2);
+        unsigned h = digits(p + 11, 2), mi = digits(p + 14, 2), sec = digits(p + 17, 2), ms = 0;
+        if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
+            continue;
+        if (i + 23 <= len && p[19] == '.' && is_digit(p[20]) && is_digit(p[21]) && is_digit(p[22]))
+            ms = digits(p + 20, 3);
+        out->ms = ((days_from_civil(y, mo, d) * 24 + h) * 60 + mi) * 60000 + (int64_t)sec * 1000 + ms;
+        out->text = updx_arena_printf(a, "%04u-%02u-%02u %02u:%02u:%02u.%03u", y, mo, d, h, mi, sec, ms);
+        return true;
+    }
+    return false;
+}
+
+/* The first "0x" hex number in [s, s+len), 32 bits at most. */
+static bool find_code(const char *s, size_t len, uint32_t *code)
+{
+    for (size_t i = 0; i + 2 < len; i++) {
+        if (s[i] == '0' && (s[i + 1] == 'x' || s[i + 1] == 'X') && (i == 0 || !is_alnum(s[i - 1]))) {
+            uint64_t v;
+            size_t used;
+            if (updx_parse_hex(s + i, len - i, &v, &used) && used > 2 && used <= 10 &&
+                (i + used == len || !is_alnum(s[i + used]))) {
+                *code = (uint32_t)v;
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+/* Copies at most SA_MAX_TEXT bytes, not cutting a UTF-8 sequence. */
+static size_t text_cut(const char *s, size_t len)
+{
+    if (len <= SA_MAX_TEXT)
+        return len;
+    size_t n = SA_MAX_TEXT;
+    while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+        n--;
+    return n;
+}
+
+static char *adup(sa_parser *p, const char *s, size_t len)
+{
+    return updx_arena_strndup(&p->c->arena, s, text_cut(s, len));
+}
+
+static void limit_note(sa_parser *p, uint64_t line, const char *what)
+{
+    updx_note_add(&p->c->notes, UPDX_NOTE_LIMIT, p->file->name, UPDX_NO_OFFSET, line, "%s", what);
+    if (p->result == UPDX_OK)
+        p->result = UPDX_PARTIAL;
+}
+
+static void nomem(sa_parser *p, uint64_t line)
+{
+    if (p->result != UPDX_ERR_NOMEM)
+        updx_note_add(&p->c->notes, UPDX_NOTE_LIMIT, p->file->name, UPDX_NO_OFFSET, line,
+                      "memory limit reached while reading device-install sections; the rest is counted only");
+    p->result = UPDX_ERR_NOMEM;
+}
+
+/* Adds a name to a deduplicated list (ASCII case-insensitive). */
+static void add_name(sa_parser *p, updx_avec *v, const char *s, size_t len)
+{
+    if (len == 0 || len > 512)
+        return;
+    for (size_t i = 0; i < v->len; i++) {
+        const char *have = *(const char **)updx_avec_at(v, i);
+        if (strlen(have) == len && updx_strncasecmp(have, s, len) == 0)
+            return;
+    }
+    const char **slot = updx_avec_push(v, &p->c->arena);
+    if (slot)
+        *slot = updx_arena_strndup(&p->c->arena, s, len);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* what body lines name */
+
+static bool name_char(char ch)
+{
+    return ch && ch != ' ' && ch != '\t' && ch != '\'' && ch != '"' && ch != '\\' && ch != '/' &&
+           ch != '(' && ch != ')' && ch != '[' && ch != ']' && ch != '=' && ch != ',' && ch != ':' &&
+           ch != '{' && ch != '}' && ch != '<' && ch != '>' && ch != '|';
+}
+
+/* Every "name.ext" (ext = ".sys" or ".inf") in the message, as a base name. */
+static void collect_files(sa_parser *p, updx_avec *v, const char *s, size_t len, const char *ext)
+{
+    const char *end = s + len;
+    const char *q = s;
+    while (q < end) {
+        const char *hit = updx_memcasemem(q, (size_t)(end - q), ext, 4);
+        if (!hit)
+            break;
+        const char *after = hit + 4;
+        if ((after == end || !is_alnum(*after)) && hit > s) {
+            const char *b = hit;
+            while (b > s && name_char(b[-1]))
+                b--;
+            if (b < hit)
+                add_name(p, v, b, (size_t)(after - b));
+        }
+        q = after;
+    }
+}
+
+static updx_setupapi_service *service_get(sa_parser *p, updx_setupapi_section *s, const char *name,
+                                          size_t nlen, updx_setupapi_service_op op,
+                                          const updx_line *ln)
+{
+    if (nlen == 0 || nlen > 256)
+        return NULL;
+    for (size_t i = s->services.len; i-- > 0;) {
+        updx_setupapi_service *sv = *(updx_setupapi_service **)updx_avec_at(&s->services, i);
+        if (sv->op == op && strlen(sv->name) == nlen && updx_strncasecmp(sv->name, name, nlen) == 0)
+            return sv;
+    }
+    updx_setupapi_service **slot = updx_avec_push(&s->services, &p->c->arena);
+    if (!slot)
+        return NULL;
+    updx_setupapi_service **gslot = updx_avec_push(&p->f->services, &p->c->arena);
+    updx_setupapi_service *sv = updx_arena_alloc(&p->c->arena, sizeof *sv);
+    if (!gslot || !sv) {
+        s->services.len--;
+        if (!sv)
+            nomem(p, ln->number);
+        return NULL;
+    }
+    sv->name = updx_arena_strndup(&p->c->arena, name, nlen);
+    sv->op = op;
+    sv->section = s;
+    sv->directive = (updx_evref){p->file->name, ln->number, ln->offset, adup(p, ln->text, ln->len)};
+    sv->outcome = (updx_evref){p->file->name, UPDX_NO_LINE, UPDX_NO_OFFSET, NULL};
+    *slot = sv;
+    *gslot = sv;
+    return sv;
+}
+
+/* "AddService=name,0x00000002,section  (x.inf line 59)" / "DelService=name,0x200  (...)" */
+static void parse_service_directive(sa_parser *p, updx_setupapi_section *s, const char *m, size_t mlen,
+                                    const updx_line *ln)
+{
+    static const struct {
+        const char *key;
+        updx_setupapi_service_op op;
+    } keys[] = {{"AddService=", UPDX_SA_ADD_SERVICE}, {"DelService=", UPDX_SA_DELETE_SERVICE}};
+    for (size_t k = 0; k < 2; k++) {
+        const char *hit = updx_memcasemem(m, mlen, keys[k].key, 11);
+        if (!hit)
+            continue;
+        const char *q = hit + 11, *end = m + mlen;
+        const char *n = q;
+        while (q < end && *q != ',' && *q != ' ' && *q != '\t')
+            q++;
+        updx_setupapi_service *sv = service_get(p, s, n, (size_t)(q - n), keys[k].op, ln);
+        if (!sv)
+            return;
+        /* the directive line is the best evidence, even when a result line came first */
+        sv->directive = (updx_evref){p->file->name, ln->number, ln->offset, adup(p, ln->text, ln->len)};
+        if (q < end && *q == ',') {
+            uint64_t v;
+            size_t used;
+            if (updx_parse_hex(q + 1, (size_t)(end - q - 1), &v, &used) && v <= UINT32_MAX) {
+                sv->flags = (uint32_t)v;
+                sv->has_flags = true;
+            }
+        }
+        /* "(lwfmgr.inf line 82)" */
+        const char *lp = updx_memcasemem(q, (size_t)(end - q), " line ", 6);
+        if (lp) {
+            const char *open = lp;
+            while (open > q && *open != '(')
+                open--;
+            if (*open == '(' && open < lp) {
+                sv->inf = updx_arena_strndup(&p->c->arena, open + 1, (size_t)(lp - open - 1));
+                uint64_t v;
+                size_t used;
+                if (updx_parse_dec(lp + 6, (size_t)(end - lp - 6), &v, &used) && v <= UINT32_MAX)
+                    sv->inf_line = (uint32_t)v;
+            }
+        }
+        return;
+    }
+}
+
+/* Result and block forms: "Deleted service 'x'.", "Created new service 'x'.", ... */
+static void parse_service_result(sa_parser *p, updx_setupapi_section *s, const char *m, size_t mlen,
+                                 const updx_line *ln)
+{
+    static const struct {
+        const char *phrase;
+        updx_setupapi_service_op op;
+        const char *result;  /* NULL: names the service without saying how it ended */
+        char close;          /* what ends the name */
+    } forms[] = {
+        {"Deleted service '", UPDX_SA_DELETE_SERVICE, "deleted", '\''},
+        {"Found legacy DelService operation for '", UPDX_SA_DELETE_SERVICE, NULL, '\''},
+        {"Delete Services: Service '", UPDX_SA_DELETE_SERVICE, "absent", '\''},
+        {"{Delete Service: ", UPDX_SA_DELETE_SERVICE, NULL, '}'},
+        {"Created new service '", UPDX_SA_ADD_SERVICE, "created", '\''},
+        {"Created service '", UPDX_SA_ADD_SERVICE, "created", '\''},
+        {"Updated service '", UPDX_SA_ADD_SERVICE, "updated", '\''},
+        {"Modified existing service '", UPDX_SA_ADD_SERVICE, "updated", '\''},
+        {"{Add Service: ", UPDX_SA_ADD_SERVICE, NULL, '}'},
+    };
+    for (size_t k = 0; k < sizeof forms / sizeof forms[0]; k++) {
+        size_t plen = strlen(forms[k].phrase);
+        const char *hit = updx_memcasemem(m, mlen, forms[k].phrase, plen);
+        if (!hit)
+            continue;
+        const char *n = hit + plen, *end = m + mlen, *q = n;
+        while (q < end && *q != forms[k].close)
+            q++;
+        if (q == end || q == n)
+            return;
+        if (forms[k].close == '}' && updx_str_starts_with_ci(n, "exit("))
+            return;
+        updx_setupapi_service *sv = service_get(p, s, n, (size_t)(q - n), forms[k].op, ln);
+        if (!sv)
+            return;
+        const char *result = forms[k].result;
+        if (result && strcmp(result, "absent") == 0 && !updx_memcasemem(q, (size_t)(end - q), "does not exist", 14))
+            result = NULL;
+        if (result) {
+            sv->result = result;
+            sv->outcome = (updx_evref){p->file->name, ln->number, ln->offset, adup(p, ln->text, ln->len)};
+        }
+        return;
+    }
+}
+
+static void parse_names(sa_parser *p, updx_setupapi_section *s, const char *m, size_t mlen,
+                        const updx_line *ln)
+{
+    if (s->services.len < SA_MAX_SERVICES_PER_SECTION && p->f->services.len < SA_MAX_SERVICES) {
+        if (updx_memcasemem(m, mlen, "Service", 7)) {
+            parse_service_directive(p, s, m, mlen, ln);
+            parse_service_result(p, s, m, mlen, ln);
+        }
+    }
+    /* "Image Path    = \SystemRoot\System32\drivers\tunnel.sys" belongs to the service block */
+    const char *ip = updx_memcasemem(m, mlen, "Image Path", 10);
+    if (ip && s->services.len) {
+        const char *eq = memchr(ip, '=', (size_t)(m + mlen - ip));
+        if (eq) {
+            size_t vlen = (size_t)(m + mlen - eq - 1);
+            const char *v = updx_trim(eq + 1, &vlen);
+            updx_setupapi_service *sv =
+                *(updx_setupapi_service **)updx_avec_at(&s->services, s->services.len - 1);
+            if (sv->op == UPDX_SA_ADD_SERVICE && !sv->image_path && vlen)
+                sv->image_path = adup(p, v, vlen);
+        }
+    }
+    if (updx_memcasemem(m, mlen, ".sys", 4))
+        collect_files(p, &s->drivers, m, mlen, ".sys");
+    if (updx_memcasemem(m, mlen, ".inf", 4))
+        collect_files(p, &s->infs, m, mlen, ".inf");
+}
+
+/* Device-instance and hardware ids: ENUMERATOR\rest, for the enumerators Windows uses. */
+static void collect_device_ids(sa_parser *p, updx_setupapi_section *s, const char *m)
+{
+    static const char *const enums[] = {"PCI\\", "USB\\", "ACPI\\", "HDAUDIO\\", "HID\\", "ROOT\\",
+                                        "SWD\\", "BTH\\", "BTHENUM\\", "USBSTOR\\", "SCSI\\", "STORAGE\\",
+                                        "DISPLAY\\", "MONITOR\\", "UMB\\", "SW\\", "BTHLE\\", "INTELAUDIO\\",
+                                        "ACPI_HAL\\", "HTREE\\", "NDIS\\", "VMBUS\\", "UEFI\\", "WPDBUSENUMROOT\\"};
+    for (const char *q = m; *q; q++) {
+        if (q != m && (is_alnum(q[-1]) || q[-1] == '_' || q[-1] == '\\'))
+            continue;
+        for (size_t k = 0; k < sizeof enums / sizeof enums[0]; k++) {
+            size_t kl = strlen(enums[k]);
+            if (updx_strncasecmp(q, enums[k], kl) != 0)
+                continue;
+            const char *e = q + kl;
+            while (*e && *e != ' ' && *e != '\t' && *e != '\'' && *e != '"' && *e != ']' && *e != ')' &&
+                   *e != ',' && *e != '}')
+                e++;
+            /* a trailing full stop ends the sentence, not the id */
+            while (e > q + kl && e[-1] == '.')
+                e--;
+            if (e > q + kl && s->device_ids.len < SA_MAX_NAMES)
+                add_name(p, &s->device_ids, q, (size_t)(e - q));
+            q = e - 1;
+            break;
+        }
+    }
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* sections */
+
+static updx_setupapi_line commit_saved(sa_parser *p, const saved_line *sl)
+{
+    updx_setupapi_line l = sl->l;
+    l.text = updx_arena_strdup(&p->c->arena, sl->text);
+    return l;
+}
+
+static void save_line(saved_line *sl, const updx_setupapi_line *l, const char *text, size_t len)
+{
+    sl->l = *l;
+    size_t n = text_cut(text, len);
+    memcpy(sl->text, text, n);
+    sl->text[n] = '\0';
+}
+
+static void count_status(updx_setupapi_file *file, updx_setupapi_status st)
+{
+    switch (st) {
+    case UPDX_SA_OPEN: file->left_open++; break;
+    case UPDX_SA_SUCCESS: file->succeeded++; break;
+    case UPDX_SA_FAILURE: file->failed++; break;
+    case UPDX_SA_NO_STATUS: file->no_status++; break;
+    case UPDX_SA_OTHER: file->failed++; break;
+    }
+}
+
+/* The section at open[i] is done (ended, given up or left open): keep what it deserves. */
+static void finish(sa_parser *p, size_t i, updx_setupapi_status st)
+{
+    open_section *o = &p->open[i];
+    updx_setupapi_section *s = o->s;
+    s->status = st;
+    count_status(p->file, st);
+    bool keep = st != UPDX_SA_SUCCESS;
+    if (keep && p->result != UPDX_ERR_NOMEM) {
+        for (size_t k = 0; k < o->lines.len; k++) {
+            const pending_line *pl = updx_vec_at(&o->lines, k);
+            updx_setupapi_line *l = updx_avec_push(&s->lines, &p->c->arena);
+            if (!l) {
+                nomem(p, pl->line);
+                break;
+            }
+            l->line = pl->line;
+            l->offset = pl->offset;
+            l->severity = pl->severity;
+            memcpy(l->category, pl->category, sizeof l->category);
+            l->code = pl->code;
+            l->has_code = pl->has_code;
+            l->text = updx_arena_strndup(&p->c->arena, o->text.data + pl->text_off, pl->text_len);
+            collect_device_ids(p, s, l->text);
+        }
+    }
+    if (o->last)
+        s->last_line = commit_saved(p, o->last);
+    if (o->first_error)
+        s->first_error = commit_saved(p, o->first_error);
+    updx_buf_free(&o->text);
+    updx_vec_free(&o->lines);
+    free(o->last);
+    free(o->first_error);
+    memmove(&p->open[i], &p->open[i + 1], (p->n_open - i - 1) * sizeof p->open[0]);
+    p->n_open--;
+    if (p->current == (int)i)
+        p->current = -1;
+    else if (p->current > (int)i)
+        p->current--;
+}
+
+/* An ended section whose exit status never came (another line arrived first). */
+static void finish_awaiting(sa_parser *p)
+{
+    for (size_t i = p->n_open; i-- > 0;)
+        if (p->open[i].ended)
+            finish(p, i, UPDX_SA_NO_STATUS);
+}
+
+static void finish_all_open(sa_parser *p)
+{
+    finish_awaiting(p);
+    while (p->n_open)
+        finish(p, 0, UPDX_SA_OPEN);
+    p->current = -1;
+}
+
+static void split_title(sa_parser *p, updx_setupapi_section *s, const char *t, size_t len)
+{
+    s->title = updx_arena_strndup(&p->c->arena, t, len);
+    const char *dash = updx_memcasemem(t, len, " - ", 3);
+    if (dash) {
+        s->kind = updx_arena_strndup(&p->c->arena, t, (size_t)(dash - t));
+        size_t sl = len - (size_t)(dash + 3 - t);
+        const char *sub = updx_trim(dash + 3, &sl);
+        s->subject = sl ? updx_arena_strndup(&p->c->arena, sub, sl) : NULL;
+    } else {
+        s->kind = s->title;
+    }
+}
+
+static void open_new(sa_parser *p, const char *title, size_t tlen, const updx_line *ln)
+{
+    finish_awaiting(p);
+    updx_setupapi_file *file = p->file;
+    file->sections++;
+    p->in_header = false;
+    if (p->n_open == SA_MAX_OPEN) {
+        limit_note(p, ln->number, "too many device-install sections open at once; the oldest is reported as left open");
+        finish(p, 0, UPDX_SA_OPEN);
+    }
+    updx_setupapi_section *s = NULL;
+    updx_setupapi_section **slot = NULL;
+    if (p->result != UPDX_ERR_NOMEM && p->f->sections.len < SA_MAX_SECTIONS) {
+        s = updx_arena_alloc(&p->c->arena, sizeof *s);
+        slot = s ? updx_avec_push(&p->f->sections, &p->c->arena) : NULL;
+    }
+    if (!s || !slot) {
+        /* counted in file->sections, nothing else */
+        if (p->f->sections_dropped++ == 0)
+            limit_note(p, ln->number, "too many device-install sections; the rest are counted only");
+        p->current = -1;
+        return;
+    }
+    *slot = s;
+    s->file = file;
+    split_title(p, s, title, tlen);
+    s->boot_session = file->boot_sessions.len ? (uint32_t)(file->boot_sessions.len - 1) : UINT32_MAX;
+    s->header_line = ln->number;
+    s->header_offset = ln->offset;
+    s->status = UPDX_SA_OPEN;
+    updx_avec_init(&s->lines, sizeof(updx_setupapi_line), SA_MAX_LINES + SA_MAX_EXTRA);
+    updx_avec_init(&s->services, sizeof(updx_setupapi_service *), SA_MAX_SERVICES_PER_SECTION);
+    updx_avec_init(&s->drivers, sizeof(const char *), SA_MAX_NAMES);
+    updx_avec_init(&s->infs, sizeof(const char *), SA_MAX_NAMES);
+    updx_avec_init(&s->device_ids, sizeof(const char *), SA_MAX_NAMES);
+    open_section *o = &p->open[p->n_open];
+    memset(o, 0, sizeof *o);
+    o->s = s;
+    updx_buf_init(&o->text, SA_MAX_PENDING_BYTES);
+    updx_vec_init(&o->lines, sizeof(pending_line), SA_MAX_LINES + SA_MAX_EXTRA);
+    p->current = (int)p->n_open;
+    p->n_open++;
+}
+
+/* The section "Section start" or "Section end" refers to: the one being written, else the
+ * most recently opened one that is still open. */
+static int target_section(sa_parser *p)
+{
+    if (p->current >= 0 && !p->open[p->current].ended)
+        return p->current;
+    for (size_t i = p->n_open; i-- > 0;)
+        if (!p->open[i].ended)
+            return (int)i;
+    return -1;
+}
+
+static void on_section_end(sa_parser *p, const char *rest, size_t rlen, const updx_line *ln)
+{
+    finish_awaiting(p);
+    int i = target_section(p);
+    if (i < 0) {
+        updx_note_add(&p->c->notes, UPDX_NOTE_WARNING, p->file->name, ln->offset, ln->number,
+                      "section end without an open section");
+        return;
+    }
+    updx_setupapi_section *s = p->open[i].s;
+    find_time(&p->c->arena, rest, rlen, &s->end);
+    s->end_line = ln->number;
+    p->open[i].ended = true;
+    p->current = -1;
+}
+
+static void on_exit_status(sa_parser *p, const char *rest, size_t rlen, const updx_line *ln)
+{
+    int i = -1;
+    for (size_t k = p->n_open; k-- > 0;)
+        if (p->open[k].ended) {
+            i = (int)k;
+            break;
+        }
+    if (i < 0) {
+        /* no "Section end" line before it (the documented 2005 layout allows that) */
+        i = target_section(p);
+        if (i < 0) {
+            updx_note_add(&p->c->notes, UPDX_NOTE_WARNING, p->file->name, ln->offset, ln->number,
+                          "exit status without an open section");
+            return;
+        }
+    }
+    updx_setupapi_section *s = p->open[i].s;
+    s->status_line = ln->number;
+    s->exit_text = adup(p, rest, rlen);
+    updx_setupapi_status st = UPDX_SA_OTHER;
+    uint32_t code = 0;
+    bool has = find_code(rest, rlen, &code);
+    if (updx_memcasemem(rest, rlen, "SUCCESS", 7))
+        st = UPDX_SA_SUCCESS;
+    else if (updx_memcasemem(rest, rlen, "FAIL", 4))
+        st = UPDX_SA_FAILURE;
+    else if (has)  /* documented "[Exit Status(0x00000000)]" */
+        st = code == 0 ? UPDX_SA_SUCCESS : UPDX_SA_FAILURE;
+    if (has) {
+        s->exit_code = code;
+        s->has_exit_code = true;
+    } else if (st == UPDX_SA_SUCCESS) {
+        s->has_exit_code = true;
+    }
+    /* a failure must keep its lines even if it was already given up elsewhere */
+    p->open[i].ended = false;
+    finish(p, (size_t)i, st);
+    if (p->current < 0) {
+        /* back to the enclosing section, when one is being written */
+        for (size_t k = p->n_open; k-- > 0;)
+            if (!p->open[k].suspended && !p->open[k].ended) {
+                p->current = (int)k;
+                break;
+            }
+    }
+}
+
+/* A body line: "<sev><cat>: message". Returns false when the line is not one. */
+static bool parse_body(const char *s, size_t len, updx_setupapi_line *out, const char **msg, size_t *mlen)
+{
+    size_t i = 0;
+    while (i < len && (s[i] == ' ' || s[i] == '\t'))
+        i++;
+    out->severity = UPDX_SA_INFO;
+    if (i < len && s[i] == '!') {
+        size_t bangs = 0;
+        while (i < len && s[i] == '!') {
+            bangs++;
+            i++;
+        }
+        out->severity = bangs >= 3 ? UPDX_SA_ERROR : UPDX_SA_WARNING;
+        while (i < len && (s[i] == ' ' || s[i] == '\t'))
+            i++;
+    }
+    size_t c0 = i;
+    while (i < len && i - c0 < 5 && (is_alnum(s[i]) || s[i] == '_'))
+        i++;
+    size_t clen = i - c0;
+    while (i < len && s[i] == ' ' && i - c0 < 5)
+        i++;
+    if (clen < 2 || clen > 4 || i >= len || s[i] != ':')
+        return false;
+    memset(out->category, 0, sizeof out->category);
+    for (size_t k = 0; k < clen; k++)
+        out->category[k] = updx_ascii_lower(s[c0 + k]);
+    *msg = s + i + 1;
+    *mlen = len - i - 1;
+    return true;
+}
+
+static void on_body(sa_parser *p, const updx_line *ln, const char *text, size_t len)
+{
+    updx_setupapi_line l = {0};
+    const char *m;
+    size_t mlen;
+    if (!parse_body(text, len, &l, &m, &mlen)) {
+        p->file->unparsed_lines++;
+        return;
+    }
+    finish_awaiting(p);
+    l.line = ln->number;
+    l.offset = ln->offset;
+    l.has_code = find_code(m, mlen, &l.code);
+    p->file->body_lines++;
+    if (l.severity == UPDX_SA_ERROR)
+        p->file->errors++;
+    else if (l.severity == UPDX_SA_WARNING)
+        p->file->warnings++;
+    save_line(&p->file_last, &l, text, len);
+    if (p->current < 0)
+        return;
+    open_section *o = &p->open[p->current];
+    updx_setupapi_section *s = o->s;
+    s->body_lines++;
+    if (l.severity == UPDX_SA_ERROR)
+        s->errors++;
+    else if (l.severity == UPDX_SA_WARNING)
+        s->warnings++;
+    if (!o->last)
+        o->last = malloc(sizeof *o->last);
+    if (o->last)
+        save_line(o->last, &l, text, len);
+    if (l.severity == UPDX_SA_ERROR && !o->first_error) {
+        o->first_error = malloc(sizeof *o->first_error);
+        if (o->first_error)
+            save_line(o->first_error, &l, text, len);
+    }
+    if (p->result != UPDX_ERR_NOMEM)
+        parse_names(p, s, m, mlen, ln);
+    /* keep the line until the exit status says whether it is worth keeping */
+    bool room = o->lines.len < SA_MAX_LINES;
+    if (!room && l.severity != UPDX_SA_INFO && o->extra < SA_MAX_EXTRA) {
+        room = true;
+        o->extra++;
+    }
+    size_t n = text_cut(text, len);
+    pending_line *pl = NULL;
+    if (room && o->text.len + n < SA_MAX_PENDING_BYTES && (pl = updx_vec_push(&o->lines)) != NULL) {
+        pl->text_off = o->text.len;
+        if (updx_buf_add(&o->text, text, n) != UPDX_OK) {
+            o->lines.len--;
+            s->lines_truncated = true;
+            return;
+        }
+        pl->text_len = n;
+        pl->line = l.line;
+        pl->offset = l.offset;
+        pl->severity = l.severity;
+        memcpy(pl->category, l.category, sizeof pl->category);
+        pl->code = l.code;
+        pl->has_code = l.has_code;
+    } else {
+        s->lines_truncated = true;
+    }
+}
+
+/* Header lines before the first section: "     OS Version = 10.0.10240". */
+static void on_header_value(sa_parser *p, const char *s, size_t len)
+{
+    const char *eq = memchr(s, '=', len);
+    if (!eq)
+        return;
+    size_t klen = (size_t)(eq - s), vlen = len - klen - 1;
+    const char *k = updx_trim(s, &klen);
+    const char *v = updx_trim(eq + 1, &vlen);
+    if (klen == 10 && updx_strncasecmp(k, "OS Version", 10) == 0 && !p->file->os_version)
+        p->file->os_version = adup(p, v, vlen);
+    else if (klen == 12 && updx_strncasecmp(k, "Architecture", 12) == 0 && !p->file->architecture)
+        p->file->architecture = adup(p, v, vlen);
+}
+
+static void on_line(sa_parser *p, const updx_line *ln)
+{
+    if ((ln->flags & (UPDX_LINE_NUL | UPDX_LINE_REPLACED)) && !p->file->nul_bytes) {
+        p->file->nul_bytes = true;
+        p->file->first_damaged_line = ln->number;
+        updx_note_add(&p->c->notes, UPDX_NOTE_DAMAGED, p->file->name, ln->offset, ln->number,
+                      "NUL bytes or undecodable data from this line on: the log was cut off while "
+                      "being written (a crash or power loss)");
+        if (p->result == UPDX_OK)
+            p->result = UPDX_PARTIAL;
+    }
+    size_t len = ln->len;
+    const char *s = ln->text;
+    while (len && (s[len - 1] == ' ' || s[len - 1] == '\t' || s[len - 1] == '\r'))
+        len--;
+    size_t i = 0;
+    while (i < len && (s[i] == ' ' || s[i] == '\t'))
+        i++;
+    if (i == len)
+        return;
+    const char *t = s + i;
+    size_t tl = len - i;
+    /* markers, also behind a tool's prefix ("libwdi:debug [syslog] >>>  [...]") */
+    const char *mk = NULL;
+    if (tl >= 3 && (memcmp(t, ">>>", 3) == 0 || memcmp(t, "<<<", 3) == 0))
+        mk = t;
+    else if (tl > 5 && t[0] != '!' && t[0] != '[') {
+        size_t look = tl < 128 ? tl : 128;
+        const char *a = updx_memcasemem(t, look, ">>>  ", 5);
+        const char *b = updx_memcasemem(t, look, "<<<  ", 5);
+        mk = a && (!b || a < b) ? a : b;
+    }
+    if (mk) {
+        size_t rl = len - (size_t)(mk - s) - 3;
+        const char *r = updx_trim(mk + 3, &rl);
+        if (mk[0] == '>') {
+            if (rl && r[0] == '[') {
+                const char *close = r + rl;
+                while (close > r + 1 && close[-1] != ']')
+                    close--;
+                size_t title_len = close > r + 1 ? (size_t)(close - 1 - (r + 1)) : rl - 1;
+                open_new(p, r + 1, title_len, ln);
+            } else if (updx_memcasemem(r, rl, "Section start", 13)) {
+                int k = target_section(p);
+                if (k >= 0 && !p->open[k].s->start.text)
+                    find_time(&p->c->arena, r, rl, &p->open[k].s->start);
+            } else {
+                p->file->unparsed_lines++;
+            }
+        } else {
+            if (updx_memcasemem(r, rl, "Exit status", 11))
+                on_exit_status(p, r, rl, ln);
+            else if (updx_memcasemem(r, rl, "Section end", 11))
+                on_section_end(p, r, rl, ln);
+            else
+                p->file->unparsed_lines++;
+        }
+        return;
+    }
+    if (tl == 5 && memcmp(t, "<ins>", 5) == 0) {
+        p->file->insert_markers++;
+        if (p->current >= 0) {
+            p->open[p->current].suspended = true;
+            p->open[p->current].s->interrupted = true;
+            p->current = -1;
+        }
+        return;
+    }
+    if (t[0] == '[' && i == 0) {
+        if (updx_str_starts_with_ci(t, "[Boot Session:")) {
+            /* a new boot: whatever is still open was cut short by the restart */
+            finish_all_open(p);
+            p->in_header = false;
+            updx_setupapi_time *bt = updx_avec_push(&p->file->boot_sessions, &p->c->arena);
+            if (bt && !find_time(&p->c->arena, t, tl, bt))
+                p->file->boot_sessions.len--;
+        } else if (updx_str_starts_with_ci(t, "[BeginLog]")) {
+            /* header ends */
+        } else if (ln->number <= 2 && !p->file->header) {
+            const char *close = memchr(t, ']', tl);
+            p->file->header = adup(p, t + 1, close ? (size_t)(close - t - 1) : tl - 1);
+        } else {
+            p->file->unparsed_lines++;
+        }
+        return;
+    }
+    if (p->in_header && p->n_open == 0 && memchr(t, '=', tl)) {
+        on_header_value(p, t, tl);
+        return;
+    }
+    on_body(p, ln, s, len);
+}
+
+static const char *log_kind_of(const char *member)
+{
+    const char *b = updx_path_basename(member);
+    static const char *const kinds[] = {"dev", "upgrade", "offline", "app", "setup"};
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+        char pre[32];
+        snprintf(pre, sizeof pre, "setupapi.%s.", kinds[k]);
+        if (updx_str_starts_with_ci(b, pre))
+            return kinds[k];
+    }
+    return "unknown";
+}
+
+static struct updx_setupapi_facts *facts_of(updx_case *c)
+{
+    if (!c->setupapi) {
+        struct updx_setupapi_facts *f = updx_arena_alloc(&c->arena, sizeof *f);
+        if (!f)
+            return NULL;
+        updx_avec_init(&f->files, sizeof(updx_setupapi_file *), SA_MAX_FILES);
+        updx_avec_init(&f->sections, sizeof(updx_setupapi_section *), SA_MAX_SECTIONS);
+        updx_avec_init(&f->services, sizeof(updx_setupapi_service *), SA_MAX_SERVICES);
+        c->setupapi = f;
+    }
+    return c->setupapi;
+}
+
+int updx_setupapi_parse(updx_case *c, const char *member, updx_text *t)
+{
+    if (!c || !t)
+        return UPDX_ERR_ARG;
+    struct updx_setupapi_facts *f = facts_of(c);
+    if (!f)
+        return UPDX_ERR_NOMEM;
+    updx_setupapi_file *file = updx_arena_alloc(&c->arena, sizeof *file);
+    updx_setupapi_file **slot = file ? updx_avec_push(&f->files, &c->arena) : NULL;
+    if (!slot)
+        return UPDX_ERR_NOMEM;
+    *slot = file;
+    file->name = updx_arena_strdup(&c->arena, member ? member : "");
+    file->log_kind = log_kind_of(file->name);
+    updx_avec_init(&file->boot_sessions, sizeof(updx_setupapi_time), SA_MAX_BOOTS);
+
+    sa_parser *p = calloc(1, sizeof *p);
+    if (!p)
+        return UPDX_ERR_NOMEM;
+    p->c = c;
+    p->f = f;
+    p->file = file;
+    p->current = -1;
+    p->in_header = true;
+    p->result = UPDX_OK;
+    updx_line ln;
+    int rc;
+    while ((rc = updx_text_next(t, &ln)) > 0) {
+        file->lines = ln.number;
+        on_line(p, &ln);
+    }
+    if (rc < 0) {
+        updx_note_add(&c->notes, UPDX_NOTE_DAMAGED, file->name, UPDX_NO_OFFSET, file->lines,
+                      "read error after this line: %s", updx_status_str(rc));
+        if (p->result == UPDX_OK)
+            p->result = UPDX_PARTIAL;
+    }
+    if (p->n_open) {
+        size_t n = p->n_open;
+        finish_all_open(p);
+        updx_note_add(&c->notes, UPDX_NOTE_WARNING, file->name, UPDX_NO_OFFSET, file->lines,
+                      "%zu device-install section%s never closed: setup hung or crashed while "
+                      "installing devices", n, n == 1 ? " was" : "s were");
+    } else {
+        finish_all_open(p);
+    }
+    if (file->body_lines)
+        file->last_body_line = commit_saved(p, &p->file_last);
+    char enc[64];
+    file->encoding = updx_arena_strdup(&c->arena, updx_encoding_describe(updx_text_encoding(t), enc, sizeof enc));
+    if (!file->header && file->sections == 0)
+        updx_note_add(&c->notes, UPDX_NOTE_WARNING, file->name, UPDX_NO_OFFSET, UPDX_NO_LINE,
+                      "no device-install header and no sections: not a setupapi log");
+    int result = p->result;
+    free(p);
+    return result == UPDX_ERR_NOMEM ? UPDX_PARTIAL : result;
+}
+
+int updx_setupapi_parse_mem(updx_case *c, const char *member, const void *data, size_t len)
+{
+    updx_text *t = NULL;
+    updx_text_opts opts = {0};
+    if (c)
+        opts.max_line_bytes = c->limits.max_line_bytes;
+    int rc = updx_text_open_mem(&t, data, len, &opts);
+    if (rc != UPDX_OK)
+        return rc;
+    rc = updx_setupapi_parse(c, member, t);
+    updx_text_close(t);
+    return rc;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* lookups */
+
+static const updx_setupapi_section *next_with(const struct updx_setupapi_facts *f, size_t *cursor,
+                                              bool open)
+{
+    if (!f || !cursor)
+        return NULL;
+    while (*cursor < f->sections.len) {
+        const updx_setupapi_section *s = *(updx_setupapi_section **)updx_avec_at(&f->sections, (*cursor)++);
+        bool failed = s->status == UPDX_SA_FAILURE || s->status == UPDX_SA_OTHER;
+        if (open ? s->status == UPDX_SA_OPEN : failed)
+            return s;
+    }
+    return NULL;
+}
+
+const updx_setupapi_section *updx_setupapi_next_failed(const struct updx_setupapi_facts *f, size_t *cursor)
+{
+    return next_with(f, cursor, false);
+}
+
+const updx_setupapi_section *updx_setupapi_next_open(const struct updx_setupapi_facts *f, size_t *cursor)
+{
+    return next_with(f, cursor, true);
+}
+
+const updx_setupapi_service *updx_setupapi_find_service(const struct updx_setupapi_facts *f,
+                                                        const char *service, size_t *cursor)
+{
+    if (!f || !service || !cursor)
+        return NULL;
+    while (*cursor < f->services.len) {
+        const updx_setupapi_service *sv = *(updx_setupapi_service **)updx_avec_at(&f->services, (*cursor)++);
+        if (updx_strcasecmp(sv->name, service) == 0)
+            return sv;
+    }
+    return NULL;
+}
+
+const char *updx_setupapi_status_name(updx_setupapi_status status)
+{
+    switch (status) {
+    case UPDX_SA_OPEN: return "open";
+    case UPDX_SA_SUCCESS: return "success";
+    case UPDX_SA_FAILURE: return "failure";
+    case UPDX_SA_NO_STATUS: return "no_status";
+    case UPDX_SA_OTHER: return "other";
+    }
+    return "unknown";
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* report */
+
+static json_t *jstr(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+static json_t *jhex(bool has, uint32_t v)
+{
+    if (!has)
+        return json_null();
+    char b[16];
+    snprintf(b, sizeof b, "0x%08" PRIx32, v);
+    return json_string(b);
+}
+
+static json_t *evidence(const char *file, uint64_t line, const char *text)
+{
+    json_t *e = json_object();
+    json_object_set_new(e, "file", jstr(file));
+    json_object_set_new(e, "line", json_integer((json_int_t)line));
+    json_object_set_new(e, "text", jstr(text));
+    return e;
+}
+
+static json_t *names_json(const updx_avec *v)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < v->len; i++)
+        json_array_append_new(a, json_string(*(const char **)updx_avec_at(v, i)));
+    return a;
+}
+
+static const char *op_name(updx_setupapi_service_op op)
+{
+    return op == UPDX_SA_ADD_SERVICE ? "add" : "delete";
+}
+
+static json_t *service_json(const updx_setupapi_service *sv, bool with_section)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "service", json_string(sv->name));
+    json_object_set_new(o, "operation", json_string(op_name(sv->op)));
+    json_object_set_new(o, "flags", jhex(sv->has_flags, sv->flags));
+    json_object_set_new(o, "inf", jstr(sv->inf));
+    json_object_set_new(o, "inf_line", sv->inf_line ? json_integer(sv->inf_line) : json_null());
+    json_object_set_new(o, "result", jstr(sv->result));
+    json_object_set_new(o, "image_path", jstr(sv->image_path));
+    if (with_section && sv->section) {
+        const updx_setupapi_section *s = sv->section;
+        json_object_set_new(o, "section", json_string(s->title));
+        json_object_set_new(o, "section_status", json_string(updx_setupapi_status_name(s->status)));
+        json_object_set_new(o, "exit_code", jhex(s->has_exit_code, s->exit_code));
+        json_object_set_new(o, "section_end", jstr(s->end.text));
+    }
+    json_t *ev = json_array();
+    json_array_append_new(ev, evidence(sv->directive.file, sv->directive.line, sv->directive.text));
+    if (sv->outcome.line && sv->outcome.line != sv->directive.line)
+        json_array_append_new(ev, evidence(sv->outcome.file, sv->outcome.line, sv->outcome.text));
+    if (with_section && sv->section && sv->section->status_line)
+        json_array_append_new(ev, evidence(sv->section->file->name, sv->section->status_line,
+                                           sv->section->exit_text));
+    json_object_set_new(o, "evidence", ev);
+    return o;
+}
+
+static json_t *section_json(const updx_setupapi_section *s)
+{
+    json_t *o = json_object();
+    const char *file = s->file->name;
+    json_object_set_new(o, "file", json_string(file));
+    json_object_set_new(o, "title", jstr(s->title));
+    json_object_set_new(o, "kind", jstr(s->kind));
+    json_object_set_new(o, "subject", jstr(s->subject));
+    json_object_set_new(o, "start", jstr(s->start.text));
+    json_object_set_new(o, "end", jstr(s->end.text));
+    json_object_set_new(o, "status", json_string(updx_setupapi_status_name(s->status)));
+    json_object_set_new(o, "exit_code", jhex(s->has_exit_code, s->exit_code));
+    json_object_set_new(o, "body_lines", json_integer((json_int_t)s->body_lines));
+    json_object_set_new(o, "errors", json_integer((json_int_t)s->errors));
+    json_object_set_new(o, "warnings", json_integer((json_int_t)s->warnings));
+    json_object_set_new(o, "interrupted", json_boolean(s->interrupted));
+    json_t *sv = json_array();
+    for (size_t i = 0; i < s->services.len; i++)
+        json_array_append_new(sv, service_json(*(updx_setupapi_service **)updx_avec_at(&s->services, i), false));
+    json_object_set_new(o, "services", sv);
+    json_object_set_new(o, "drivers", names_json(&s->drivers));
+    json_object_set_new(o, "infs", names_json(&s->infs));
+    json_object_set_new(o, "device_ids", names_json(&s->device_ids));
+    json_object_set_new(o, "first_error", s->first_error.line
+                                              ? evidence(file, s->first_error.line, s->first_error.text)
+                                              : json_null());
+    json_object_set_new(o, "last_line", s->last_line.line ? evidence(file, s->last_line.line, s->last_line.text)
+                                                          : json_null());
+    /* evidence: the header, error and warning lines (capped), the exit status */
+    json_t *ev = json_array();
+    char *hdr = NULL;
+    size_t tl = s->title ? strlen(s->title) : 0;
+    hdr = malloc(tl + 8);
+    if (hdr)
+        snprintf(hdr, tl + 8, ">>>  [%s]", s->title ? s->title : "");
+    json_array_append_new(ev, evidence(file, s->header_line, hdr));
+    free(hdr);
+    size_t shown = 0;
+    for (size_t i = 0; i < s->lines.len && shown < SA_JSON_MAX_LINES; i++) {
+        const updx_setupapi_line *l = updx_avec_at(&s->lines, i);
+        if (l->severity == UPDX_SA_INFO && !(s->status == UPDX_SA_OPEN && l->line == s->last_line.line))
+            continue;
+        json_array_append_new(ev, evidence(file, l->line, l->text));
+        shown++;
+    }
+    if (s->status == UPDX_SA_OPEN && s->last_line.line && s->last_line.severity != UPDX_SA_INFO &&
+        shown == SA_JSON_MAX_LINES)
+        json_array_append_new(ev, evidence(file, s->last_line.line, s->last_line.text));
+    if (s->status_line)
+        json_array_append_new(ev, evidence(file, s->status_line, s->exit_text));
+    json_object_set_new(o, "evidence", ev);
+    return o;
+}
+
+json_t *updx_setupapi_to_json(const updx_case *c)
+{
+    if (!c || !c->setupapi)
+        return NULL;
+    const struct updx_setupapi_facts *f = c->setupapi;
+    json_t *root = json_object();
+    json_t *files = json_array();
+    for (size_t i = 0; i < f->files.len; i++) {
+        const updx_setupapi_file *file = *(updx_setupapi_file **)updx_avec_at(&f->files, i);
+        json_t *o = json_object();
+        json_object_set_new(o, "name", json_string(file->name));
+        json_object_set_new(o, "log", json_string(file->log_kind));
+        json_object_set_new(o, "os_version", jstr(file->os_version));
+        json_object_set_new(o, "architecture", jstr(file->architecture));
+        json_object_set_new(o, "encoding", jstr(file->encoding));
+        json_t *boots = json_array();
+        for (size_t b = 0; b < file->boot_sessions.len; b++)
+            json_array_append_new(boots, json_string(((updx_setupapi_time *)updx_avec_at(&file->boot_sessions, b))->text));
+        json_object_set_new(o, "boot_sessions", boots);
+        json_object_set_new(o, "sections", json_integer((json_int_t)file->sections));
+        json_object_set_new(o, "succeeded", json_integer((json_int_t)file->succeeded));
+        json_object_set_new(o, "failed", json_integer((json_int_t)file->failed));
+        json_object_set_new(o, "left_open", json_integer((json_int_t)file->left_open));
+        json_object_set_new(o, "without_status", json_integer((json_int_t)file->no_status));
+        json_object_set_new(o, "errors", json_integer((json_int_t)file->errors));
+        json_object_set_new(o, "warnings", json_integer((json_int_t)file->warnings));
+        json_object_set_new(o, "cut_off", json_boolean(file->nul_bytes));
+        json_object_set_new(o, "last_body_line", file->last_body_line.line
+                                                     ? evidence(file->name, file->last_body_line.line,
+                                                                file->last_body_line.text)
+                                                     : json_null());
+        json_array_append_new(files, o);
+    }
+    json_object_set_new(root, "files", files);
+
+    json_t *failed = json_array(), *open = json_array();
+    size_t nf = 0, no = 0, cur = 0;
+    const updx_setupapi_section *s;
+    while ((s = updx_setupapi_next_failed(f, &cur)) != NULL)
+        if (nf++ < SA_JSON_MAX_SECTIONS)
+            json_array_append_new(failed, section_json(s));
+    cur = 0;
+    while ((s = updx_setupapi_next_open(f, &cur)) != NULL)
+        if (no++ < SA_JSON_MAX_SECTIONS)
+            json_array_append_new(open, section_json(s));
+    json_object_set_new(root, "failed_sections", failed);
+    json_object_set_new(root, "open_sections", open);
+    if (nf > SA_JSON_MAX_SECTIONS || no > SA_JSON_MAX_SECTIONS)
+        json_object_set_new(root, "sections_not_listed",
+                            json_integer((json_int_t)((nf > SA_JSON_MAX_SECTIONS ? nf - SA_JSON_MAX_SECTIONS : 0) +
+                                                      (no > SA_JSON_MAX_SECTIONS ? no - SA_JSON_MAX_SECTIONS : 0))));
+
+    /* service deletions anywhere, and any service operation in a section that did not succeed */
+    json_t *ops = json_array();
+    size_t nops = 0;
+    for (size_t i = 0; i < f->services.len; i++) {
+        const updx_setupapi_service *sv = *(updx_setupapi_service **)updx_avec_at(&f->services, i);
+        if (sv->op != UPDX_SA_DELETE_SERVICE && sv->section->status == UPDX_SA_SUCCESS)
+            continue;
+        if (nops++ < SA_JSON_MAX_SERVICES)
+            json_array_append_new(ops, service_json(sv, true));
+    }
+    json_object_set_new(root, "service_operations", ops);
+    if (f->sections_dropped)
+        json_object_set_new(root, "sections_dropped", json_integer((json_int_t)f->sections_dropped));
+    return root;
+}
