@@ -56,6 +56,7 @@ typedef enum updx_setup_mark {
     UPDX_MARK_HOST_EDITION,      /* arg = "Professional" */
     UPDX_MARK_TARGET_VERSION,    /* arg = "10.0.19041.1253" */
     UPDX_MARK_TARGET_EDITION,    /* arg = "Professional" */
+    UPDX_MARK_TARGET_BUILD,      /* "[TargetOsVersionBuildNumber]=[0x4A61]"; a = 19041 */
     UPDX_MARK_CRASH,             /* "Crash 0x... detected"; a = bug-check code */
     UPDX_MARK_NO_CRASH,          /* "No crash detected" */
     UPDX_MARK_BLUEBOX_RESULT,    /* BlueBox.log result; a = hr */

@@ -476,6 +476,14 @@ void updx_setupact_classify(const char *msg, size_t len, updx_setupact_mark *out
             out->arg = q;
             out->arg_len = (size_t)(r - q);
         }
+    } else if ((p = find(msg, len, "[TargetOsVersionBuildNumber]=["))) {
+        if (bracket_hex(p + 29, end, &v, NULL)) {
+            out->mark = UPDX_MARK_TARGET_BUILD;
+            out->a = v;
+        }
+    } else if ((p = find(msg, len, "[TargetOsEditionId]=["))) {
+        if (bracket_text(p + 20, end, &out->arg, &out->arg_len))
+            out->mark = UPDX_MARK_TARGET_EDITION;
     } else if ((p = find(msg, len, "Target OS: Edition ="))) {
         if (bracket_text(p, end, &out->arg, &out->arg_len))
             out->mark = UPDX_MARK_TARGET_EDITION;

@@ -84,7 +84,7 @@ typedef struct pick {
     int result_prio, ext_prio;
     uint64_t rollback_phase, rollback_op;
     bool has_rollback_phase, has_rollback_op;
-    const updx_setup_event *rollback_phase_event, *crash_event;
+    const updx_setup_event *rollback_phase_event, *rollback_op_event, *crash_event, *no_crash_event;
     bool post_reboot_failure;
     bool success_exit;
 } pick;
@@ -149,6 +149,14 @@ static void take(updx_attempt *a, pick *pk, const updx_setup_event *e)
         if (!a->target_edition)
             a->target_edition = e->arg;
         break;
+    case UPDX_MARK_TARGET_BUILD:
+        if (!a->target_build && e->a <= UINT32_MAX)
+            a->target_build = (uint32_t)e->a;
+        break;
+    case UPDX_MARK_NO_CRASH:
+        if (!pk->no_crash_event)
+            pk->no_crash_event = e;
+        break;
     case UPDX_MARK_ATTEMPT_START:
         enter(a, UPDX_PHASE_DOWNLEVEL, e);
         break;
@@ -169,16 +177,22 @@ static void take(updx_attempt *a, pick *pk, const updx_setup_event *e)
         break;
     case UPDX_MARK_ROLLBACK_BEGIN:
         a->rolled_back = true;
+        if (!a->rollback_start)
+            a->rollback_start = e;
         enter(a, UPDX_PHASE_UNINSTALL, e);
         break;
     case UPDX_MARK_CURRENT_PHASE:
+        /* the first block of the rollback log is where setup wrote it down first */
+        if (!pk->has_rollback_phase)
+            pk->rollback_phase_event = e;
         pk->has_rollback_phase = true;
         pk->rollback_phase = e->a;
-        pk->rollback_phase_event = e;
         if (e->a >= 1 && e->a <= 4)
             enter(a, (updx_upgrade_phase)e->a, e);
         break;
     case UPDX_MARK_CURRENT_OP:
+        if (!pk->has_rollback_op)
+            pk->rollback_op_event = e;
         pk->has_rollback_op = true;
         pk->rollback_op = e->a;
         break;
@@ -325,9 +339,11 @@ static void trace_fatal(updx_attempt *a, pick *pk, const updx_setup_event *ev, s
         }
         chain_add(a, a->fatal);
     }
-    if (pk->rollback_phase_event)
-        chain_add(a, pk->rollback_phase_event);
+    chain_add(a, a->rollback_start);
+    chain_add(a, pk->rollback_phase_event);
+    chain_add(a, pk->rollback_op_event);
     chain_add(a, pk->crash_event);
+    chain_add(a, pk->no_crash_event);
     for (uint32_t i = 0; i < a->remap_count; i++)
         chain_add(a, a->remaps[i].event);
     chain_add(a, a->extended_event);
@@ -615,6 +631,7 @@ static json_t *attempt_json(const updx_attempt *a)
     json_t *tgt = json_object();
     json_object_set_new(tgt, "version", str_or_null(a->target_version));
     json_object_set_new(tgt, "edition", str_or_null(a->target_edition));
+    json_object_set_new(tgt, "build_number", a->target_build ? json_integer(a->target_build) : json_null());
     json_object_set_new(o, "target", tgt);
     json_t *phases = json_array();
     for (int p = 1; p < UPDX_STORY_PHASES; p++) {

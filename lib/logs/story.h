@@ -45,6 +45,8 @@ typedef struct updx_attempt {
     const updx_setup_event *start;         /* the "SetupPhaseUnknown ->" line, or NULL */
     const char *source_version, *source_build, *source_edition;
     const char *target_version, *target_edition;
+    uint32_t target_build;                 /* from tracing data when no version line, or 0 */
+    const updx_setup_event *rollback_start;/* first "Initiating rollback/uninstall" */
     bool entered[UPDX_STORY_PHASES];
     const updx_setup_event *phase_evidence[UPDX_STORY_PHASES]; /* first line of each phase */
 
