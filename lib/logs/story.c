@@ -39,12 +39,15 @@ static bool is_failure_level(const updx_setup_event *e)
     return e->level == UPDX_SETUP_ERROR || e->level == UPDX_SETUP_FATAL;
 }
 
-/* Which attempt an event belongs to: the last start at or before it in time. Events without
- * a time, or before the first start, go with the first attempt. */
+/* Which attempt an event belongs to: the last start at or before it in time. Events before
+ * the first start go with the first attempt; events without a time (SetupDiag's results,
+ * written after everything else) with the last. */
 static size_t attempt_of(const updx_setup_event *e, const updx_setup_event *const *starts,
                          size_t nstarts)
 {
     size_t idx = 0;
+    if (!e->time && nstarts)
+        return nstarts - 1;
     for (size_t i = 0; i < nstarts; i++) {
         if (e == starts[i])
             return i;
@@ -238,11 +241,11 @@ static void take(updx_attempt *a, pick *pk, const updx_setup_event *e)
         set_result(a, pk, PRIO_WEAK, e->a, e);
         break;
     case UPDX_MARK_BLUEBOX_RESULT:
-        set_result(a, pk, PRIO_WEAK, e->a, e);
-        break;
     case UPDX_MARK_SETUPDIAG:
-        set_result(a, pk, PRIO_WEAK, e->a, e);
-        if (e->b)
+        /* only failures: a zero here says nothing about the upgrade's success */
+        if (e->a != 0)
+            set_result(a, pk, PRIO_WEAK, e->a, e);
+        if (e->a != 0 && e->b)
             set_ext(a, pk, PRIO_WEAK, e->b, e);
         break;
     case UPDX_MARK_CRASH:
