@@ -87,7 +87,8 @@ typedef struct pick {
     int result_prio, ext_prio;
     uint64_t rollback_phase, rollback_op;
     bool has_rollback_phase, has_rollback_op;
-    const updx_setup_event *rollback_phase_event, *rollback_op_event, *crash_event, *no_crash_event;
+    const updx_setup_event *rollback_phase_event, *rollback_op_event, *crash_event, *no_crash_event,
+        *cancel_event;
     bool post_reboot_failure;
     bool success_exit;
 } pick;
@@ -236,6 +237,8 @@ static void take(updx_attempt *a, pick *pk, const updx_setup_event *e)
         break;
     case UPDX_MARK_USER_CANCEL:
         a->cancelled = true;
+        if (!pk->cancel_event)
+            pk->cancel_event = e;
         break;
     case UPDX_MARK_SYSPREP_FAILED:
         set_result(a, pk, PRIO_WEAK, e->a, e);
@@ -347,6 +350,7 @@ static void trace_fatal(updx_attempt *a, pick *pk, const updx_setup_event *ev, s
     chain_add(a, pk->rollback_op_event);
     chain_add(a, pk->crash_event);
     chain_add(a, pk->no_crash_event);
+    chain_add(a, pk->cancel_event);
     for (uint32_t i = 0; i < a->remap_count; i++)
         chain_add(a, a->remaps[i].event);
     chain_add(a, a->extended_event);

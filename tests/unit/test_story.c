@@ -171,6 +171,8 @@ static void test_copyleft_cancel(void)
     CHECK(updx_story_result(c, &r, &has_x, &x) && r == 0x800704C7u);
     CHECK_STR(updx_upgrade_phase_name(updx_story_phase(c)), "DOWNLEVEL");
     CHECK(!updx_story_rolled_back(c));
+    CHECK(chain_has(c, "User cancel confirmed"));
+    CHECK(chain_has(c, "Remapping internal cancellation request [0x800704D3] -> [0x800704C7]"));
     updx_case_free(c);
 }
 
