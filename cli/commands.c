@@ -4,10 +4,12 @@
 #include "cli.h"
 
 extern const cli_command cmd_cat;
+extern const cli_command cmd_explain;
 extern const cli_command cmd_rules;
 
 const cli_command *const cli_commands[] = {
-    &cmd_cat,
+    &cmd_explain,
     &cmd_rules,
+    &cmd_cat,
     NULL,
 };
