@@ -327,10 +327,11 @@ static void xml_root(const char *t, char *root, size_t size)
         if (*p != '<')
             return;
         if (p[1] == '?' || p[1] == '!') {
-            const char *end = strstr(p, p[1] == '!' && p[2] == '-' ? "-->" : ">");
+            const char *term = p[1] == '!' && p[2] == '-' ? "-->" : ">";
+            const char *end = strstr(p, term);
             if (!end)
                 return;
-            p = end + 1;
+            p = end + strlen(term);
             continue;
         }
         p++;
