@@ -160,6 +160,8 @@ typedef struct raw_input {
     uint64_t base;          /* where this reader starts (after a resync) */
     uint64_t pos;           /* relative to base */
     updx_source *stream;    /* or a stream (not seekable) */
+    bool add_trailer;       /* serve a fake end record after the end (see zip_trailer) */
+    size_t trailer_pos;
     uint8_t buf[BUNDLE_BLOCK];
 } raw_input;
 
@@ -168,9 +170,22 @@ static bool raw_seekable(const raw_input *in)
     return !in->stream;
 }
 
+/* An empty end-of-central-directory record. A zip whose central directory is gone ends
+ * right after its last member; libarchive's streaming reader looks 24 bytes ahead after a
+ * data descriptor and calls a file that ends there truncated. Serving this record after the
+ * real end lets it finish the last member and stop cleanly; if the cut was inside a member
+ * the record is just more damaged data and the member is reported damaged as it should. */
+static const uint8_t zip_trailer[22] = {'P', 'K', 5, 6};
+
 static la_ssize_t raw_read_cb(struct archive *a, void *ud, const void **out)
 {
     raw_input *in = ud;
+    if (!in->stream && in->add_trailer && in->base + in->pos >= in->size) {
+        size_t k = sizeof zip_trailer - in->trailer_pos;
+        *out = zip_trailer + in->trailer_pos;
+        in->trailer_pos += k;
+        return (la_ssize_t)k;
+    }
     if (in->stream) {
         ptrdiff_t r = in->stream->read(in->stream->ctx, in->buf, sizeof in->buf);
         if (r < 0) {
@@ -260,6 +275,17 @@ static uint64_t find_local_header(const raw_input *in, uint64_t from)
     return UINT64_MAX;
 }
 
+/* True when the local file header at `off` names `name`. */
+static bool local_header_named(const raw_input *in, uint64_t off, const char *name)
+{
+    uint8_t h[30 + 512];
+    size_t n = raw_pread(in, off, h, sizeof h);
+    if (n < 30)
+        return false;
+    size_t nl = (size_t)h[26] | (size_t)h[27] << 8;
+    return nl == strlen(name) && 30 + nl <= n && memcmp(h + 30, name, nl) == 0;
+}
+
 /* True when the last 64 KiB + 22 bytes of a seekable zip hold an end-of-central-directory
  * record, i.e. the central directory can be found. */
 static bool zip_has_eocd(const raw_input *in)
@@ -345,7 +371,7 @@ static const char *member_name(walker *w, const char *prefix, const char *raw)
         problem = "a drive letter";
         p += 2;
     }
-    if (*p == '/')
+    if (*p == '/' && !problem)
         problem = "an absolute path";
     bool device = false, first = true;
     while (*p) {
@@ -685,7 +711,8 @@ typedef enum { READ_DONE, READ_BROKEN } read_end;
  * read when it broke. */
 static read_end read_entries(walker *w, struct archive *a, const char *container,
                              const char *prefix, uint32_t depth, uint32_t *entries,
-                             int64_t *broken_at, int *rc_out)
+                             int64_t *broken_at, char *broken_name, size_t name_cap,
+                             int *rc_out)
 {
     updx_case *c = w->c;
     bool is_raw = archive_format(a) == ARCHIVE_FORMAT_RAW;
@@ -762,6 +789,7 @@ static read_end read_entries(walker *w, struct archive *a, const char *container
             return READ_DONE;
         if (es.fatal) {
             *broken_at = header_pos;
+            snprintf(broken_name, name_cap, "%s", raw ? raw : "");
             return READ_BROKEN;
         }
     }
@@ -778,6 +806,7 @@ static int walk_archive(walker *w, raw_input *in, const char *container, const c
     updx_case *c = w->c;
     bool is_zip = format && strcmp(format, "zip") == 0;
     if (is_zip && raw_seekable(in) && !zip_has_eocd(in)) {
+        in->add_trailer = true;
         w->partial = true;
         updx_note_add(&c->notes, UPDX_NOTE_DAMAGED, container, UPDX_NO_OFFSET, UPDX_NO_LINE,
                       "%s", "the zip's central directory is missing (the file was cut short "
@@ -785,6 +814,7 @@ static int walk_archive(walker *w, raw_input *in, const char *container, const c
     }
     uint32_t entries = 0, total_entries = 0, resyncs = 0;
     bool streaming_only = false, broke = false;
+    char broken_name[512];
     int rc = 0;
     for (;;) {
         struct archive *a = open_reader(in, format, streaming_only);
@@ -792,6 +822,7 @@ static int walk_archive(walker *w, raw_input *in, const char *container, const c
             return UPDX_ERR_NOMEM;
         int64_t broken_at = -1;
         read_end end = READ_BROKEN;
+        in->trailer_pos = 0;
         entries = 0;
         if (archive_read_open1(a) != ARCHIVE_OK) {
             const char *msg = archive_error_string(a);
@@ -799,7 +830,9 @@ static int walk_archive(walker *w, raw_input *in, const char *container, const c
             updx_note_add(&c->notes, UPDX_NOTE_DAMAGED, container, in->base, UPDX_NO_LINE,
                           "archive cannot be opened: %s", msg ? msg : "unknown format");
         } else {
-            end = read_entries(w, a, container, prefix, depth, &entries, &broken_at, &rc);
+            broken_name[0] = '\0';
+            end = read_entries(w, a, container, prefix, depth, &entries, &broken_at,
+                               broken_name, sizeof broken_name, &rc);
         }
         total_entries += entries;
         archive_read_free(a);
@@ -816,6 +849,10 @@ static int walk_archive(walker *w, raw_input *in, const char *container, const c
         } else {
             uint64_t failed = in->base + (broken_at > 0 ? (uint64_t)broken_at : 0);
             from = find_local_header(in, failed + 4);
+            /* the reported position may lie before the broken member's own header: do
+             * not read that member again */
+            if (from != UINT64_MAX && broken_name[0] && local_header_named(in, from, broken_name))
+                from = find_local_header(in, from + 4);
             if (from == UINT64_MAX)
                 break;
             updx_note_add(&c->notes, UPDX_NOTE_DAMAGED, container, failed, UPDX_NO_LINE,
@@ -825,6 +862,7 @@ static int walk_archive(walker *w, raw_input *in, const char *container, const c
         streaming_only = true;
         in->base = from;
         in->pos = 0;
+        in->trailer_pos = 0;
     }
     if (rc < 0)
         return rc;
