@@ -161,7 +161,6 @@ typedef struct raw_input {
     uint64_t pos;           /* relative to base */
     updx_source *stream;    /* or a stream (not seekable) */
     bool add_trailer;       /* serve a fake end record after the end (see zip_trailer) */
-    size_t trailer_pos;
     uint8_t buf[BUNDLE_BLOCK];
 } raw_input;
 
@@ -181,10 +180,12 @@ static la_ssize_t raw_read_cb(struct archive *a, void *ud, const void **out)
 {
     raw_input *in = ud;
     if (!in->stream && in->add_trailer && in->base + in->pos >= in->size) {
-        size_t k = sizeof zip_trailer - in->trailer_pos;
-        *out = zip_trailer + in->trailer_pos;
-        in->trailer_pos += k;
-        return (la_ssize_t)k;
+        uint64_t t = in->base + in->pos - in->size;
+        if (t >= sizeof zip_trailer)
+            return 0;
+        *out = zip_trailer + t;
+        in->pos += sizeof zip_trailer - t;
+        return (la_ssize_t)(sizeof zip_trailer - t);
     }
     if (in->stream) {
         ptrdiff_t r = in->stream->read(in->stream->ctx, in->buf, sizeof in->buf);
@@ -233,7 +234,7 @@ static la_int64_t raw_skip_cb(struct archive *a, void *ud, la_int64_t request)
 {
     (void)a;
     raw_input *in = ud;
-    if (in->stream || request <= 0)
+    if (in->stream || request <= 0 || in->base + in->pos >= in->size)
         return 0;
     uint64_t left = in->size - in->base - in->pos;
     uint64_t k = (uint64_t)request < left ? (uint64_t)request : left;
@@ -681,7 +682,7 @@ static struct archive *open_reader(raw_input *in, const char *format, bool zip_s
     archive_read_set_callback_data(a, in);
     archive_read_set_read_callback(a, raw_read_cb);
     archive_read_set_skip_callback(a, raw_skip_cb);
-    if (raw_seekable(in))
+    if (raw_seekable(in) && !zip_streaming_only)
         archive_read_set_seek_callback(a, raw_seek_cb);
     return a;
 }
@@ -806,14 +807,14 @@ static int walk_archive(walker *w, raw_input *in, const char *container, const c
     updx_case *c = w->c;
     bool is_zip = format && strcmp(format, "zip") == 0;
     if (is_zip && raw_seekable(in) && !zip_has_eocd(in)) {
-        in->add_trailer = true;
+        in->add_trailer = true; /* read only with the streaming reader, see zip_trailer */
         w->partial = true;
         updx_note_add(&c->notes, UPDX_NOTE_DAMAGED, container, UPDX_NO_OFFSET, UPDX_NO_LINE,
                       "%s", "the zip's central directory is missing (the file was cut short "
                       "or damaged); members were read one by one from their local headers");
     }
     uint32_t entries = 0, total_entries = 0, resyncs = 0;
-    bool streaming_only = false, broke = false;
+    bool streaming_only = in->add_trailer, broke = false;
     char broken_name[512];
     int rc = 0;
     for (;;) {
@@ -822,7 +823,6 @@ static int walk_archive(walker *w, raw_input *in, const char *container, const c
             return UPDX_ERR_NOMEM;
         int64_t broken_at = -1;
         read_end end = READ_BROKEN;
-        in->trailer_pos = 0;
         entries = 0;
         if (archive_read_open1(a) != ARCHIVE_OK) {
             const char *msg = archive_error_string(a);
@@ -862,7 +862,6 @@ static int walk_archive(walker *w, raw_input *in, const char *container, const c
         streaming_only = true;
         in->base = from;
         in->pos = 0;
-        in->trailer_pos = 0;
     }
     if (rc < 0)
         return rc;

@@ -61,7 +61,7 @@ check "json schema" has '"schema": "updx.report/1"' "$dir/out"
 check "json damaged error" has '"error": ' "$dir/out"
 status 0 "$dir/nocd.zip"
 check "nocd: central directory note" has "central directory is missing" "$dir/out"
-check "nocd: all three members" has "^3 members" "$dir/out"
+check "nocd: all three members whole" has "^3 members, 240053 bytes, 0 damaged" "$dir/out"
 
 # encodings inside a zip
 status 0 "$dir/enc.zip"
