@@ -66,7 +66,8 @@ static int write_set(const char *dir)
     bad |= put(dir, "bomb.zip", zip, len);
     free(zip);
     free(zeros);
-    bad |= put(dir, "junk.zip", "PK\x03\x04 this is not a zip at all", 31);
+    static const char junk[] = "PK\x03\x04 this is not a zip at all";
+    bad |= put(dir, "junk.zip", junk, sizeof junk - 1);
     zip = fixture_archive_build("7z", logs, 3, &len);
     bad |= put(dir, "logs.7z", zip, len);
     free(zip);
