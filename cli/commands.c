@@ -5,9 +5,11 @@
 
 extern const cli_command cmd_cat;
 extern const cli_command cmd_explain;
+extern const cli_command cmd_inventory;
 extern const cli_command cmd_rules;
 
 const cli_command *const cli_commands[] = {
+    &cmd_inventory,
     &cmd_explain,
     &cmd_rules,
     &cmd_cat,
