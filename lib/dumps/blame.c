@@ -82,7 +82,9 @@ static const char *class_of_symbol(const char *symbol)
 
 const char *updx_frame_format(const updx_frame *f, char *buf, size_t size)
 {
-    if (f->module && f->symbol)
+    if (f->module && f->symbol && f->offset == 0)
+        snprintf(buf, size, "%s!%s", f->module, f->symbol);
+    else if (f->module && f->symbol)
         snprintf(buf, size, "%s!%s+0x%" PRIx64, f->module, f->symbol, f->offset);
     else if (f->module)
         snprintf(buf, size, "%s+0x%" PRIx64, f->module, f->offset);
