@@ -212,11 +212,9 @@ uint8_t *synth_kdmp_build(const synth_kdmp *s, size_t *len)
     }
     pos += s->n_blocks * 16;
     const size_t valid_off = align8(pos);
-    if (!s->no_valid_marker) {
-        grow(&b, valid_off + 4);
-        if (!b.failed)
-            memcpy(b.p + valid_off, "TRGD", 4);
-    }
+    grow(&b, valid_off + 4);
+    if (!b.failed && !s->no_valid_marker)
+        memcpy(b.p + valid_off, "TRGD", 4);
 
     put32(&b, t + 0x00, 0);
     put32(&b, t + 0x04, (uint32_t)(valid_off + 4));
