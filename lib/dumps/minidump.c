@@ -76,6 +76,8 @@ int updx_minidump_parse(updx_case *c, const char *member, const uint8_t *data, s
     updx_crash *cr = updx_case_add_crash(c, member, UPDX_CRASH_MINIDUMP);
     if (!cr)
         return UPDX_ERR_NOMEM;
+    if (crash)
+        *crash = cr;
     bool bad = false;
     cr->where.file = cr->source;
     cr->where.offset = 0;
