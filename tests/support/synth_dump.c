@@ -90,7 +90,7 @@ void synth_kdmp_defaults(synth_kdmp *s)
     s->build = 19041;
     s->processors = 4;
     s->dump_type = 4;
-    s->system_time = 132583391020000000ull; /* 2021-02-21 */
+    s->system_time = 132583451020000000ull; /* 2021-02-21 01:38:22 UTC */
     s->uptime = 120000000ull;               /* 12 s */
 }
 

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "dumps/blame.h"
+#include "dumps/crash_json.h"
 #include "dumps/kdmp.h"
 #include "support/synth_dump.h"
 #include "util/bytes.h"
@@ -136,6 +137,19 @@ static void test_seed_dump(void)
         CHECK_INT(in->unloaded_count, 1);
         CHECK_INT(in->data_block_count, 2);
         CHECK(in->complete);
+        json_t *j = updx_crash_to_json(c, cr);
+        CHECK(j != NULL);
+        CHECK_STR(json_string_value(json_object_get(j, "bugcheck")), "0x0000007E");
+        CHECK_STR(json_string_value(json_object_get(j, "name")), "SYSTEM_THREAD_EXCEPTION_NOT_HANDLED");
+        CHECK_STR(json_string_value(json_object_get(j, "blamed_module")), "lwfmgr.sys");
+        CHECK_STR(json_string_value(json_object_get(j, "origin")), "kernel_dump");
+        CHECK_STR(json_string_value(json_object_get(j, "driver_class")), "ndis_filter");
+        CHECK(json_is_true(json_object_get(j, "boot_driver_load")));
+        CHECK_INT(json_array_size(json_object_get(j, "parameters")), 4);
+        CHECK_STR(json_string_value(json_array_get(json_object_get(j, "parameters"), 0)), "0xFFFFFFFFC0000005");
+        CHECK_INT(json_integer_value(json_object_get(j, "module_count")), 8);
+        CHECK_STR(json_string_value(json_object_get(j, "time")), "2021-02-21T01:38:22Z");
+        json_decref(j);
     }
     updx_case_free(c);
 
