@@ -39,6 +39,8 @@ typedef struct acc {
     bool want_faulting_ip; /* FAULTING_IP: value is on the next line */
     bool bsv;              /* BlueScreenView fields seen for this crash */
     uint64_t addr_base, addr_end; /* !address block */
+    bool rollback;         /* inside a rollback-log "Crash 0x... detected" block */
+    const char *rollback_module;
 } acc;
 
 typedef struct tok {
@@ -187,6 +189,9 @@ static void flush(acc *a)
         } else if (a->whocrashed) {
             h.verdict = a->whocrashed;
             h.verdict_source = "WhoCrashed (\"probably caused by the following module\")";
+        } else if (a->rollback_module) {
+            h.verdict = a->rollback_module;
+            h.verdict_source = "the rollback log's bug-check block (\"Module name\")";
         } else if (a->module_name) {
             h.verdict = a->module_name;
             h.verdict_source = "the debugger's !analyze (MODULE_NAME)";
@@ -555,6 +560,52 @@ static void handle_line(acc *a, const updx_line *l)
         }
         return;
     }
+    /* zh-CN System event 1001: "计算机已经从检测错误后重新启动。检测错误: 0x0000007e (...)" */
+    const char *zh = strstr(s, "\xe6\xa3\x80\xe6\xb5\x8b\xe9\x94\x99\xe8\xaf\xaf"); /* 检测错误 */
+    if (zh && strstr(s, "\xe9\x87\x8d\xe6\x96\xb0\xe5\x90\xaf\xe5\x8a\xa8")) { /* 重新启动 */
+        const char *hex = strstr(zh, "0x");
+        size_t rest = hex ? n - (size_t)(hex - s) : 0;
+        tok bt[1];
+        if (hex && split(hex, rest, bt, 1) == 1 && parse_addr(bt[0].s, bt[0].n, &x) && x <= UINT32_MAX) {
+            flush(a);
+            set_bugcheck(a, l, (uint32_t)x, UPDX_CRASH_EVENT_LOG);
+            int k = parse_param_list(hex, rest, p);
+            for (int i = 0; a->cr && i < k; i++)
+                a->cr->params[i] = p[i];
+            flush(a);
+        }
+        return;
+    }
+    /* the bug-check block Setup writes into the rollback setupact.log:
+     * "SP     Crash 0x0000007E detected", "Module name           : x.sys",
+     * "Bugcheck parameter 1  : 0xFFFFFFFFC0000005" */
+    const char *crash = updx_memcasemem(s, n, "Crash 0x", 8);
+    if (crash && updx_memcasemem(s, n, " detected", 9)) {
+        size_t rest = n - (size_t)(crash + 6 - s);
+        tok bt[1];
+        if (split(crash + 6, rest, bt, 1) == 1 && parse_addr(bt[0].s, bt[0].n, &x) && x <= UINT32_MAX) {
+            flush(a);
+            set_bugcheck(a, l, (uint32_t)x, UPDX_CRASH_ROLLBACK_LOG);
+            a->rollback = true;
+        }
+        return;
+    }
+    if (a->rollback) {
+        const char *mn = updx_memcasemem(s, n, "Module name", 11);
+        const char *bp = updx_memcasemem(s, n, "Bugcheck parameter ", 19);
+        const char *colon = mn || bp ? memchr(mn ? mn : bp, ':', n - (size_t)((mn ? mn : bp) - s)) : NULL;
+        if (colon) {
+            size_t vn = n - (size_t)(colon + 1 - s);
+            const char *v = updx_trim(colon + 1, &vn);
+            if (mn && vn) {
+                a->rollback_module = dup_token(a, v, vn);
+            } else if (bp && bp[19] >= '1' && bp[19] <= '4' && parse_addr(v, vn, &x) && a->cr) {
+                a->cr->params[bp[19] - '1'] = x;
+            }
+            return;
+        }
+        a->rollback = false; /* the block is contiguous; anything else ends it */
+    }
     /* WhoCrashed */
     if (updx_memcasemem(s, n, "your computer crashed", 21)) {
         flush(a);
@@ -711,7 +762,9 @@ static void handle_line(acc *a, const updx_line *l)
                 if (!((nt2[0].s[i] >= 'A' && nt2[0].s[i] <= 'Z') || nt2[0].s[i] == '_' ||
                       (nt2[0].s[i] >= '0' && nt2[0].s[i] <= '9')))
                     upper = false;
-            if (upper && parse_addr(nt2[1].s + 1, nt2[1].n - 2, &x) && x <= UINT32_MAX) {
+            /* a known code, or a long NAME_LIKE_THIS: keeps "FLAG_X (1)" in logs out */
+            if (upper && parse_addr(nt2[1].s + 1, nt2[1].n - 2, &x) && x <= UINT32_MAX &&
+                (updx_bugcheck_find((uint32_t)x) || nt2[0].n >= 16)) {
                 set_bugcheck(a, l, (uint32_t)x, UPDX_CRASH_DEBUGGER_TEXT);
                 return;
             }
@@ -732,19 +785,49 @@ static void handle_line(acc *a, const updx_line *l)
         a->mode = ST_NONE;
 }
 
+struct updx_dbgtext {
+    acc a;
+};
+
+updx_dbgtext *updx_dbgtext_begin(updx_case *c, const char *member)
+{
+    if (!c)
+        return NULL;
+    updx_dbgtext *d = updx_arena_alloc(&c->arena, sizeof *d);
+    if (!d)
+        return NULL;
+    d->a.c = c;
+    d->a.member = updx_arena_strdup(&c->arena, member ? member : "");
+    return d;
+}
+
+void updx_dbgtext_line(updx_dbgtext *d, const updx_line *line)
+{
+    if (d && line && line->text)
+        handle_line(&d->a, line);
+}
+
+int updx_dbgtext_end(updx_dbgtext *d)
+{
+    if (!d)
+        return UPDX_ERR_ARG;
+    flush(&d->a);
+    return d->a.added;
+}
+
 int updx_dbgtext_parse(updx_case *c, const char *member, updx_text *t)
 {
     if (!c || !t)
         return UPDX_ERR_ARG;
-    acc a = {0};
-    a.c = c;
-    a.member = member;
+    updx_dbgtext *d = updx_dbgtext_begin(c, member);
+    if (!d)
+        return UPDX_ERR_NOMEM;
     updx_line l;
     int rc;
     while ((rc = updx_text_next(t, &l)) > 0)
-        handle_line(&a, &l);
-    flush(&a);
-    return rc < 0 ? rc : a.added;
+        updx_dbgtext_line(d, &l);
+    int added = updx_dbgtext_end(d);
+    return rc < 0 ? rc : added;
 }
 
 int updx_dbgtext_parse_mem(updx_case *c, const char *member, const void *data, size_t len)

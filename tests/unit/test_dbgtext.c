@@ -263,12 +263,45 @@ static void test_several_and_events(void)
     updx_case_free(c);
 }
 
+static void test_rollback_log_and_zh_event(void)
+{
+    const char *text =
+        "2022-05-05 16:30:01, Info                  SP     Initiating rollback/uninstall, phase = 0\n"
+        "2022-05-05 16:30:01, Info                  SP     Crash 0x0000007E detected\n"
+        "2022-05-05 16:30:01, Info                  SP       Module name           : lwfmgr.sys\n"
+        "2022-05-05 16:30:01, Info                  SP       Bugcheck parameter 1  : 0xFFFFFFFFC0000005\n"
+        "2022-05-05 16:30:01, Info                  SP       Bugcheck parameter 2  : 0xFFFFF8066E9E1C47\n"
+        "2022-05-05 16:30:01, Info                  SP     Cannot recover the system.\n"
+        "2022-05-05 16:31:00, Info                  SP       Module name           : later.sys\n"
+        "计算机已经从检测错误后重新启动。检测错误: 0x0000009f (0x0000000000000003, 0xffffe000f38c06a0, "
+        "0xfffff8000386c3d8, 0xffffe000fd2b6b10)。已将转储的数据保存在: C:\\Windows\\MEMORY.DMP。\n";
+    updx_case *c = updx_case_new("t", NULL);
+    updx_dbgtext *d = updx_dbgtext_begin(c, "Rollback/setupact.log");
+    updx_text *t;
+    CHECK_INT(updx_text_open_mem(&t, text, strlen(text), NULL), UPDX_OK);
+    updx_line l;
+    while (updx_text_next(t, &l) > 0)
+        updx_dbgtext_line(d, &l);
+    updx_text_close(t);
+    CHECK_INT(updx_dbgtext_end(d), 2);
+    const updx_crash *cr = crash_at(c, 0);
+    CHECK(cr && cr->origin == UPDX_CRASH_ROLLBACK_LOG && cr->bugcheck == 0x7E);
+    CHECK(cr && cr->params[1] == 0xFFFFF8066E9E1C47ull && cr->where.line == 2);
+    CHECK_STR(cr ? cr->blamed_module : NULL, "lwfmgr.sys");
+    CHECK_STR(cr ? cr->driver_class : NULL, "ndis_filter");
+    cr = crash_at(c, 1);
+    CHECK(cr && cr->origin == UPDX_CRASH_EVENT_LOG && cr->bugcheck == 0x9F && cr->params[0] == 3 &&
+          cr->params[3] == 0xffffe000fd2b6b10ull);
+    updx_case_free(c);
+}
+
 static void test_no_crash(void)
 {
     const char *text = "2022-05-05 16:18:32, Info  SP  Operation completed successfully\n"
                        "Error: nothing to see\n"
                        "  01 is not a frame\n"
-                       "KEY: value\n";
+                       "KEY: value\n"
+                       "FLAG_X (1)\n";
     updx_case *c = parse_text(text, 0);
     updx_case_free(c);
     c = parse_text("", 0);
@@ -282,6 +315,7 @@ int main(void)
     RUN(test_seed_inline);
     RUN(test_x86_kb_kv);
     RUN(test_several_and_events);
+    RUN(test_rollback_log_and_zh_event);
     RUN(test_no_crash);
     return harness_exit();
 }
