@@ -169,17 +169,10 @@ void updx_blame_apply(updx_case *c, updx_crash *cr, const updx_blame_hint *hint)
                   hint->fault_source ? hint->fault_source : "exception address", fb);
     } else {
         /* innermost frame outside the core modules */
-        size_t skipped = 0;
         for (size_t i = 0; i < cr->frames.len; i++) {
             const updx_frame *f = updx_avec_at(&cr->frames, i);
-            if (!f->module) {
-                skipped++;
+            if (!f->module || updx_blame_is_core(f->module))
                 continue;
-            }
-            if (updx_blame_is_core(f->module)) {
-                skipped++;
-                continue;
-            }
             const char *img = updx_blame_image_name(c, cr, f->module);
             updx_frame_format(f, fb, sizeof fb);
             char what[64];
@@ -194,7 +187,6 @@ void updx_blame_apply(updx_case *c, updx_crash *cr, const updx_blame_hint *hint)
                           "modules such as nt and ndis skipped)", fb, what);
             break;
         }
-        (void)skipped;
         if (!cr->blamed_module) {
             if (verdict) {
                 set_blame(c, cr, verdict, UPDX_CONF_CORE_FALLBACK,
