@@ -20,28 +20,10 @@ static const char inventory_usage[] =
     "Nothing is extracted to disk.\n"
     "\n"
     "  --format text|json      text (default) or the report's JSON `bundle` object\n"
-    "  --max-depth N           archives inside archives opened, levels (default 4)\n"
-    "  --max-members N         members listed at most (default 200000)\n"
-    "  --max-member-bytes N    bytes read from one member at most (default 8 GiB)\n"
-    "  --max-total-bytes N     bytes read from the whole bundle at most (default 32 GiB)\n"
-    "  --max-ratio N           expansion over compressed size per member (default 1000)\n"
-    "  --max-seconds N         time budget, 0 = none (default 0)\n"
+    CLI_LIMITS_USAGE
     "\n"
     "Exit status: 0 read (damaged members included), 2 bad command line, 3 nothing in\n"
     "BUNDLE could be read. docs/limits.md explains each limit.\n";
-
-static bool parse_count(const char *s, uint64_t *out)
-{
-    if (!s || !*s || *s == '-')
-        return false;
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || *end)
-        return false;
-    *out = v;
-    return true;
-}
 
 static void print_text(const updx_case *c, int status)
 {
@@ -90,10 +72,6 @@ static int inventory_run(int argc, char **argv)
     updx_limits limits;
     updx_limits_default(&limits);
     const char *format = "text", *bundle = NULL;
-    static const struct { const char *flag; int which; } numeric[] = {
-        {"--max-depth", 0}, {"--max-members", 1}, {"--max-member-bytes", 2},
-        {"--max-total-bytes", 3}, {"--max-ratio", 4}, {"--max-seconds", 5},
-    };
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         if (strcmp(arg, "--format") == 0) {
@@ -110,28 +88,10 @@ static int inventory_run(int argc, char **argv)
                 return cli_usage_error("inventory", "unknown format '%s' (text or json)", format);
             continue;
         }
-        bool matched = false;
-        for (size_t k = 0; k < sizeof numeric / sizeof numeric[0]; k++) {
-            if (strcmp(arg, numeric[k].flag) != 0)
-                continue;
-            uint64_t v;
-            if (i + 1 >= argc || !parse_count(argv[i + 1], &v))
-                return cli_usage_error("inventory", "%s needs a whole number", arg);
-            i++;
-            bool too_big = numeric[k].which != 2 && numeric[k].which != 3 && v > UINT32_MAX;
-            if (too_big)
-                return cli_usage_error("inventory", "%s %s is too large", arg, argv[i]);
-            switch (numeric[k].which) {
-            case 0: limits.max_depth = (uint32_t)v; break;
-            case 1: limits.max_members = (uint32_t)v; break;
-            case 2: limits.max_member_bytes = v; break;
-            case 3: limits.max_total_bytes = v; break;
-            case 4: limits.max_ratio = (uint32_t)v; break;
-            case 5: limits.max_seconds = (uint32_t)v; break;
-            }
-            matched = true;
-        }
-        if (matched)
+        int lim = cli_limit_option("inventory", argc, argv, &i, &limits);
+        if (lim < 0)
+            return CLI_USAGE;
+        if (lim > 0)
             continue;
         if (strcmp(arg, "--") == 0 && i + 1 < argc) {
             if (bundle || i + 2 < argc)
