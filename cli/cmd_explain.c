@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "dumps/bugcheck.h"
 #include "knowledge/codes.h"
 
 static const char explain_usage[] =
@@ -56,18 +57,30 @@ static bool explain_error(uint32_t code, json_t *out)
     return true;
 }
 
-/*
- * BUG-CHECK CODES GO HERE. The dumps module will provide
- *     const struct updx_bugcheck_info *updx_bugcheck_find(uint32_t code);   (lib/dumps/bugcheck.h)
- * To wire it in: include that header, write
- *     static bool explain_bugcheck(uint32_t code, json_t *out)
- * that fills table = "bugcheck", name, en, zh, fix_en, fix_zh from the info, and add
- *     {"bugcheck", explain_bugcheck},
- * to `explainers`. Small values such as 0x7E are then shown both as a Win32 code (when
- * known) and as a bug check.
- */
+/* A bug check: its name, what it means, and what each parameter holds. Small values such as
+ * 0x7E are also shown as a Win32 code when one is known. */
+static bool explain_bugcheck(uint32_t code, json_t *out)
+{
+    const struct updx_bugcheck_info *bc = updx_bugcheck_find(code);
+    if (!bc)
+        return false;
+    char name[96];
+    json_object_set_new(out, "table", json_string("bugcheck"));
+    set_text(out, "name", updx_bugcheck_name(code, name, sizeof name));
+    set_text(out, "en", bc->en);
+    set_text(out, "zh", bc->zh);
+    json_t *params = json_array();
+    for (int i = 0; i < 4; i++)
+        json_array_append_new(params, json_string(bc->param[i] ? bc->param[i] : "-"));
+    json_object_set_new(out, "parameters", params);
+    if (bc->fault_param)
+        json_object_set_new(out, "faulting_address_parameter", json_integer(bc->fault_param));
+    return true;
+}
+
 static const explainer explainers[] = {
     {"error", explain_error},
+    {"bugcheck", explain_bugcheck},
 };
 
 static json_t *explain_code(uint32_t code)
@@ -145,6 +158,11 @@ static void print_text(json_t *doc, bool zh)
                                 : "note: a telemetry remap, not the error itself; look for the original result code");
         if (get(e, fix_key))
             printf("  %s: %s\n", fix_label, get(e, fix_key));
+        json_t *params = json_object_get(e, "parameters");
+        json_int_t fault = json_integer_value(json_object_get(e, "faulting_address_parameter"));
+        for (size_t k = 0; k < json_array_size(params); k++)
+            printf("  %s %zu: %s%s\n", zh ? "参数" : "parameter", k + 1, json_string_value(json_array_get(params, k)),
+                   (json_int_t)k + 1 == fault ? (zh ? "（出错指令地址）" : " (the faulting address)") : "");
     }
     json_t *x = json_object_get(doc, "extended");
     if (json_is_object(x)) {
