@@ -1,6 +1,7 @@
-/* test_evtx.c: event logs. Real .evtx files from the corpus for format coverage (figures
- * below were verified with evtxinfo/this reader on 2026-11-25), and rendered event XML
- * written here for the events no public sample has (BugCheck 1001, WER WinSetupDiag02,
+/* test_evtx.c: event logs. Real .evtx files from the corpus for format coverage (record
+ * counts below were measured with this reader; system.evtx's 1881 live + 79 recovered
+ * match the libevtx figures in reference/collector.md), and rendered event XML written
+ * here for the events no public sample has (BugCheck 1001, WER WinSetupDiag02,
  * Kernel-Power 41, EventLog 6008). */
 #include "harness.h"
 
