@@ -4,12 +4,11 @@
  * libevtx gives provider, event id, level, time and the record's XML as UTF-8; it has no
  * API for named data fields, so the XML of each candidate record (picked by provider and
  * id first, to keep the XML work small) is parsed with libxml2. The file is opened from
- * memory with a libbfio memory range. libevtx (a 2018 snapshot) reads around a bad chunk
- * without saying so, so the chunk signatures are checked here and reported as notes.
+ * memory through a bounded libbfio handle (membfio.h). libevtx (a 2018 snapshot) reads
+ * around a bad chunk without saying so, so chunk signatures are checked here as notes.
  */
 #include "sys/evtx.h"
 
-#include <libbfio.h>
 #include <libevtx.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
@@ -19,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "sys/membfio.h"
 #include "sys/sys_facts.h"
 #include "util/bytes.h"
 #include "util/strutil.h"
@@ -138,7 +138,8 @@ static const char *node_text(updx_case *c, const xmlNode *n)
 static const char *attr(updx_case *c, const xmlNode *n, const char *name)
 {
     xmlChar *v = n ? xmlGetProp(n, (const xmlChar *)name) : NULL;
-    const char *out = v ? updx_arena_strndup(&c->arena, (const char *)v, 1024) : NULL;
+    const char *out = v ? updx_arena_strndup(&c->arena, (const char *)v, strnlen((const char *)v, 1024))
+                        : NULL;
     xmlFree(v);
     return out;
 }
@@ -454,8 +455,7 @@ int updx_evtx_read(updx_case *c, const char *member, const uint8_t *data, size_t
     libevtx_file_t *ef = NULL;
     char *xmlbuf = malloc(EVTX_MAX_XML);
     int rc;
-    if (!xmlbuf || libbfio_memory_range_initialize(&io, NULL) != 1 ||
-        libbfio_memory_range_set(io, (uint8_t *)(uintptr_t)data, len, NULL) != 1 ||
+    if (!xmlbuf || updx_membfio_open(&io, data, len) != 1 ||
         libevtx_file_initialize(&ef, NULL) != 1) {
         rc = UPDX_ERR_NOMEM;
         goto done;

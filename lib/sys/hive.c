@@ -1,13 +1,12 @@
 /*
  * hive.c: registry hives through libregf (see hive.h).
  *
- * The hive is opened from memory with a libbfio memory-range handle, so nothing is written
- * to disk. libregf calls cannot be interrupted, so the time budget is checked between
+ * The hive is opened from memory through a bounded libbfio handle (membfio.h), so nothing
+ * is written to disk. libregf calls cannot be interrupted, so the time budget is checked between
  * calls; key, depth, value and string caps keep each call small.
  */
 #include "sys/hive.h"
 
-#include <libbfio.h>
 #include <libregf.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "sys/membfio.h"
 #include "sys/reg_ingest.h"
 #include "sys/sys_facts.h"
 
@@ -26,6 +26,8 @@ enum {
     HIVE_MAX_NAME = 1024,        /* bytes of a key or value name (Windows allows 255 chars) */
     HIVE_MAX_BINARY_SHOWN = 256, /* binary bytes rendered as hex for setup values */
     HIVE_MAX_NOTES = 50,         /* notes about bad values/keys from one hive */
+    HIVE_MAX_FAILURES = 1000,    /* unreadable keys/values before the hive is given up: libregf
+                                    leaks a little memory per damaged key (docs) */
     HIVE_MAX_SECONDS = 60,       /* wall-clock budget when the case sets none */
     HIVE_MULTI_BYTES = 65536,    /* all strings of one REG_MULTI_SZ together */
 };
@@ -70,11 +72,15 @@ static bool over_budget(hive_walk *w)
     if (w->out_of_time)
         return true;
     if (w->keys >= HIVE_MAX_KEYS) {
-        if (!w->out_of_time) {
-            w->out_of_time = true;
-            walk_note(w, UPDX_NOTE_LIMIT, "more than %d keys visited; the rest of the hive is not read",
-                      HIVE_MAX_KEYS);
-        }
+        w->out_of_time = true;
+        walk_note(w, UPDX_NOTE_LIMIT, "more than %d keys visited; the rest of the hive is not read",
+                  HIVE_MAX_KEYS);
+        return true;
+    }
+    if (w->notes >= HIVE_MAX_FAILURES) {
+        w->out_of_time = true;
+        walk_note(w, UPDX_NOTE_DAMAGED, "over %d unreadable keys or values; the rest of the hive "
+                  "is not read", HIVE_MAX_FAILURES);
         return true;
     }
     struct timespec now;
@@ -395,9 +401,7 @@ int updx_hive_read(updx_case *c, const char *member, const uint8_t *data, size_t
         rc = UPDX_ERR_NOMEM;
         goto done;
     }
-    /* libbfio wants a non-const pointer; the range is only ever read */
-    if (libbfio_memory_range_initialize(&io, NULL) != 1 ||
-        libbfio_memory_range_set(io, (uint8_t *)(uintptr_t)data, len, NULL) != 1 ||
+    if (updx_membfio_open(&io, data, len) != 1 ||
         libregf_file_initialize(&f, NULL) != 1) {
         rc = UPDX_ERR_NOMEM;
         goto done;
