@@ -3,12 +3,14 @@
 
 #include "cli.h"
 
+extern const cli_command cmd_analyze;
 extern const cli_command cmd_cat;
 extern const cli_command cmd_explain;
 extern const cli_command cmd_inventory;
 extern const cli_command cmd_rules;
 
 const cli_command *const cli_commands[] = {
+    &cmd_analyze,
     &cmd_inventory,
     &cmd_explain,
     &cmd_rules,

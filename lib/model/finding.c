@@ -52,8 +52,9 @@ bool updx_finding_add_evidence(updx_arena *a, updx_finding *f, const updx_evref 
     /* the same line cited twice adds nothing */
     for (size_t i = 0; i < f->evidence.len; i++) {
         const updx_evref *e = updx_avec_at(&f->evidence, i);
-        if (e->file && ev->file && strcmp(e->file, ev->file) == 0 && e->line == ev->line &&
-            e->offset == ev->offset)
+        bool same_place = ev->line != UPDX_NO_LINE ? e->line == ev->line : e->offset == ev->offset;
+        if (e->file && ev->file && strcmp(e->file, ev->file) == 0 && same_place &&
+            (ev->line != UPDX_NO_LINE || ev->offset != UPDX_NO_OFFSET || strcmp(e->text ? e->text : "", ev->text ? ev->text : "") == 0))
             return true;
     }
     updx_evref *slot = updx_avec_push(&f->evidence, a);

@@ -456,10 +456,24 @@ static int make_finding(updx_rule_scan *s, const updx_rule *r, rule_state *st, c
 {
     updx_case *c = s->c;
     updx_arena *a = &c->arena;
-    static const char *const none[1] = {NULL};
-    const char *const *cn = first ? first->cap_name : none;
-    const char *const *cv = first ? first->cap_val : none;
-    size_t nc = first ? first->ncaps : 0;
+    /* the captures of every hit of this group, the first hit's first: a title may name
+     * values that different patterns captured (phase from one line, operation from another) */
+    enum { MAX_GROUP_CAPS = 32 };
+    const char *cn[MAX_GROUP_CAPS], *cv[MAX_GROUP_CAPS];
+    size_t nc = 0;
+    for (size_t i = 0; first && i < first->ncaps && nc < MAX_GROUP_CAPS; i++, nc++) {
+        cn[nc] = first->cap_name[i];
+        cv[nc] = first->cap_val[i];
+    }
+    for (size_t i = 0; i < st->nhits; i++) {
+        const hit *h = &st->hits[i];
+        if (h == first || (h->culprit && (!culprit || strcmp(h->culprit, culprit) != 0)))
+            continue;
+        for (size_t k = 0; k < h->ncaps && nc < MAX_GROUP_CAPS; k++, nc++) {
+            cn[nc] = h->cap_name[k];
+            cv[nc] = h->cap_val[k];
+        }
+    }
     /* conditions, with this group's captures substituted */
     const char *seen[UPDX_RULES_MAX_CONDITIONS];
     for (size_t i = 0; i < r->nconds; i++)

@@ -1,0 +1,293 @@
+/*
+ * analyze.c: the pipeline. The bundle walker hands each member to `visit`, which sends text
+ * members through the text layer to their reader while the rule scanner observes the same
+ * lines (one pass, streaming), and binary members (dumps, hives, event logs, XML) to their
+ * readers from memory, read up to a per-kind cap. Then the story, the correlation, the rule
+ * findings and the ranking.
+ */
+#include "analyze/analyze.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "bundle/bundle.h"
+#include "diagnose/correlate.h"
+#include "dumps/dbgtext.h"
+#include "dumps/kdmp.h"
+#include "dumps/minidump.h"
+#include "logs/bluebox.h"
+#include "logs/compat.h"
+#include "logs/diagxml.h"
+#include "logs/servicing.h"
+#include "logs/setupact.h"
+#include "logs/setupapi.h"
+#include "logs/setupdiag_results.h"
+#include "logs/story.h"
+#include "rules/rules.h"
+#include "sys/evtx.h"
+#include "sys/hive.h"
+#include "sys/regfile.h"
+#include "text/text.h"
+#include "util/strutil.h"
+
+/* What is read into memory for readers that need random access. A kernel dump's header,
+ * triage data and module list sit in its first part; the rest of a full dump is pages. */
+#define CAP_DUMP (512ull << 20)
+#define CAP_HIVE (512ull << 20)
+#define CAP_EVTX (512ull << 20)
+#define CAP_XML (64ull << 20)
+#define CAP_REG (64ull << 20)
+
+typedef struct pipeline {
+    const updx_analyze_opts *opts;
+    updx_rule_scan *scan;
+    updx_kind kind;          /* of the member being read */
+    const char *member;
+} pipeline;
+
+void updx_analyze_opts_default(updx_analyze_opts *opts)
+{
+    memset(opts, 0, sizeof *opts);
+    updx_limits_default(&opts->limits);
+}
+
+static void observe(void *ud, const updx_line *line)
+{
+    pipeline *p = ud;
+    updx_rules_scan_line(p->scan, p->kind, p->member, line);
+}
+
+/* Reads a member into memory, up to cap bytes; *total gets its full size (the rest is
+ * drained so that the walker's hash stays complete). NULL on error (a note says why). */
+static uint8_t *read_member(updx_case *c, updx_member_info *m, updx_source *src, uint64_t cap, size_t *len,
+                            uint64_t *total)
+{
+    size_t alloc = 1 << 16, n = 0;
+    uint8_t *buf = malloc(alloc);
+    if (!buf)
+        return NULL;
+    for (;;) {
+        if (n == alloc) {
+            if (alloc >= cap)
+                break;
+            size_t next = alloc * 2 > cap ? (size_t)cap : alloc * 2;
+            uint8_t *nb = realloc(buf, next);
+            if (!nb)
+                break;
+            buf = nb;
+            alloc = next;
+        }
+        ptrdiff_t r = src->read(src->ctx, buf + n, alloc - n);
+        if (r <= 0)
+            break;
+        n += (size_t)r;
+    }
+    uint64_t rest = 0;
+    if (n == alloc && alloc >= cap) {
+        uint8_t sink[1 << 14];
+        ptrdiff_t r;
+        while ((r = src->read(src->ctx, sink, sizeof sink)) > 0)
+            rest += (uint64_t)r;
+        if (rest)
+            updx_note_add(&c->notes, UPDX_NOTE_LIMIT, m->name, cap, UPDX_NO_LINE,
+                          "only the first %llu MiB were analysed (%llu more bytes not read into memory)",
+                          (unsigned long long)(cap >> 20), (unsigned long long)rest);
+    }
+    *len = n;
+    *total = n + rest;
+    return buf;
+}
+
+static int read_text_member(pipeline *p, updx_case *c, updx_member_info *m, updx_source *src)
+{
+    updx_text_opts topts = {.codepage = p->opts->codepage, .max_line_bytes = p->opts->limits.max_line_bytes};
+    updx_text *t = NULL;
+    int rc = updx_text_open(&t, src, &topts);
+    if (rc != UPDX_OK)
+        return rc;
+    if (p->scan)
+        updx_text_observe(t, observe, p);
+    switch (m->kind) {
+    case UPDX_KIND_SETUPACT:
+    case UPDX_KIND_OLDSETUPACT:
+        rc = updx_setupact_read(c, m->name, t, UPDX_SETUP_SRC_SETUPACT);
+        break;
+    case UPDX_KIND_SETUPERR:
+        rc = updx_setupact_read(c, m->name, t, UPDX_SETUP_SRC_SETUPERR);
+        break;
+    case UPDX_KIND_SETUPAPI:
+        rc = updx_setupapi_parse(c, m->name, t);
+        break;
+    case UPDX_KIND_CBS:
+    case UPDX_KIND_DISM:
+        rc = updx_servicing_parse(c, m->name, t);
+        break;
+    case UPDX_KIND_BLUEBOX:
+        rc = updx_bluebox_read(c, m->name, t);
+        break;
+    case UPDX_KIND_SETUPDIAG:
+        rc = updx_setupdiag_read(c, m->name, t);
+        break;
+    default:
+        /* debugger text, and any other text: pasted stacks hide in mail text and notes */
+        rc = updx_dbgtext_parse(c, m->name, t);
+        break;
+    }
+    /* the rules see every line even when a reader stopped early */
+    updx_line line;
+    int r;
+    while ((r = updx_text_next(t, &line)) > 0) {
+    }
+    if (r < 0 && rc >= 0)
+        rc = r;
+    uint64_t cut = 0;
+    updx_text_counts(t, &cut, NULL, NULL);
+    if (cut)
+        updx_note_add(&c->notes, UPDX_NOTE_LIMIT, m->name, UPDX_NO_OFFSET, UPDX_NO_LINE,
+                      "%llu lines were longer than %u bytes and were cut", (unsigned long long)cut,
+                      topts.max_line_bytes ? topts.max_line_bytes : 1u << 20);
+    updx_text_close(t);
+    return rc;
+}
+
+static uint64_t memory_cap(updx_kind kind)
+{
+    switch (kind) {
+    case UPDX_KIND_KERNEL_DUMP:
+    case UPDX_KIND_MINIDUMP:
+        return CAP_DUMP;
+    case UPDX_KIND_HIVE:
+        return CAP_HIVE;
+    case UPDX_KIND_EVTX:
+        return CAP_EVTX;
+    case UPDX_KIND_COMPATDATA:
+    case UPDX_KIND_APPRAISER:
+    case UPDX_KIND_SCANRESULT:
+    case UPDX_KIND_DIAGXML:
+        return CAP_XML;
+    case UPDX_KIND_REG_EXPORT:
+        return CAP_REG;
+    default:
+        return 0;
+    }
+}
+
+static int visit(void *ud, updx_case *c, updx_member_info *m, const uint8_t *head, size_t head_len,
+                 updx_source *src)
+{
+    (void)head;
+    (void)head_len;
+    pipeline *p = ud;
+    p->kind = m->kind;
+    p->member = m->name;
+    uint64_t cap = memory_cap(m->kind);
+    if (cap) {
+        size_t len = 0;
+        uint64_t total = 0;
+        uint8_t *data = read_member(c, m, src, cap, &len, &total);
+        if (!data) {
+            updx_note_add(&c->notes, UPDX_NOTE_LIMIT, m->name, UPDX_NO_OFFSET, UPDX_NO_LINE,
+                          "not enough memory to read it");
+            return 0;
+        }
+        switch (m->kind) {
+        case UPDX_KIND_KERNEL_DUMP:
+            updx_kdmp_parse(c, m->name, data, len, total);
+            break;
+        case UPDX_KIND_MINIDUMP:
+            updx_minidump_parse(c, m->name, data, len, NULL);
+            break;
+        case UPDX_KIND_HIVE:
+            updx_hive_read(c, m->name, data, len);
+            break;
+        case UPDX_KIND_EVTX:
+            updx_evtx_read(c, m->name, data, len);
+            break;
+        case UPDX_KIND_DIAGXML:
+            updx_diagxml_read_mem(c, m->name, data, len, updx_memcasemem(m->name, strlen(m->name), "diagerr", 7) != NULL);
+            break;
+        case UPDX_KIND_REG_EXPORT:
+            updx_regfile_read(c, m->name, data, len);
+            break;
+        default:
+            updx_compat_parse_mem(c, m->name, data, len);
+            break;
+        }
+        free(data);
+        return 0;
+    }
+    switch (m->kind) {
+    case UPDX_KIND_BINARY:
+    case UPDX_KIND_UNKNOWN:
+    case UPDX_KIND_HIVE_LOG:
+    case UPDX_KIND_MANIFEST:
+    case UPDX_KIND_ARCHIVE:
+        return 0; /* listed by the walker; nothing to read */
+    default:
+        break;
+    }
+    int rc = read_text_member(p, c, m, src);
+    return rc == UPDX_ERR_NOMEM ? rc : 0;
+}
+
+typedef int (*walk_fn)(updx_case *c, void *arg, updx_member_visitor visit, void *ud);
+
+static int run(updx_case *c, const updx_analyze_opts *opts, walk_fn walk, void *arg)
+{
+    updx_analyze_opts defaults;
+    if (!opts) {
+        updx_analyze_opts_default(&defaults);
+        opts = &defaults;
+    }
+    updx_ruleset *own = NULL;
+    const updx_ruleset *rules = opts->rules;
+    if (!rules)
+        rules = own = updx_rules_load_builtin(&c->notes);
+    pipeline p = {.opts = opts, .scan = rules ? updx_rules_scan_new(rules, c) : NULL};
+    int rc = walk(c, arg, visit, &p);
+    if (rc >= 0 || c->members.len > 0) {
+        updx_story_build(c);
+        updx_correlate_drivers(c);
+        if (p.scan)
+            updx_rules_evaluate(p.scan, c, updx_case_fact, c);
+        updx_diagnose_finish(c);
+    }
+    updx_rules_scan_free(p.scan);
+    updx_rules_free(own);
+    return rc;
+}
+
+static int walk_path(updx_case *c, void *arg, updx_member_visitor v, void *ud)
+{
+    return updx_bundle_walk(c, arg, v, ud);
+}
+
+typedef struct mem_arg {
+    const char *name;
+    const void *data;
+    size_t len;
+} mem_arg;
+
+static int walk_mem(updx_case *c, void *arg, updx_member_visitor v, void *ud)
+{
+    const mem_arg *m = arg;
+    return updx_bundle_walk_mem(c, m->name, m->data, m->len, v, ud);
+}
+
+int updx_analyze_path(const char *path, const updx_analyze_opts *opts, updx_case **out)
+{
+    *out = updx_case_new(path, opts ? &opts->limits : NULL);
+    if (!*out)
+        return UPDX_ERR_NOMEM;
+    return run(*out, opts, walk_path, (void *)path);
+}
+
+int updx_analyze_mem(const char *name, const void *data, size_t len, const updx_analyze_opts *opts,
+                     updx_case **out)
+{
+    *out = updx_case_new(name, opts ? &opts->limits : NULL);
+    if (!*out)
+        return UPDX_ERR_NOMEM;
+    mem_arg m = {name, data, len};
+    return run(*out, opts, walk_mem, &m);
+}
