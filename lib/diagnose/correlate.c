@@ -396,7 +396,7 @@ static void setupapi_reasons(fctx *x, const candidate *k)
                  s->op == UPDX_SA_DELETE_SERVICE ? "deleted" : "added", s->name, s->inf ? " (" : "",
                  s->inf ? s->inf : "", s->inf ? ")" : "", sec->exit_code, named ? " " : "", named ? ci.name : "",
                  *when ? " at " : "", when, "");
-        snprintf(x->zh, sizeof x->zh, "setupapi 日志：%s服务 %s%s%s%s 的安装节以 0x%08X%s%s 结束%s%s。",
+        snprintf(x->zh, sizeof x->zh, "setupapi 日志：%s服务 %s%s%s%s的安装节以 0x%08X%s%s 结束%s%s。",
                  s->op == UPDX_SA_DELETE_SERVICE ? "删除" : "添加", s->name, s->inf ? "（" : "", s->inf ? s->inf : "",
                  s->inf ? "）" : "", sec->exit_code, named ? " " : "", named ? ci.name : "", *when ? "，时间 " : "",
                  when);
@@ -541,7 +541,7 @@ static void write_finding(updx_case *c, const candidate *k, const candidate *nex
         snprintf(x.en, sizeof x.en, "%s is %s%s%s.", k->driver, third ? "a third-party driver" : "a Windows driver",
                  class_en(cls) ? ": " : "", class_en(cls) ? class_en(cls) : "");
         snprintf(x.zh, sizeof x.zh, "%s 是%s%s%s。", k->driver, third ? "第三方驱动" : "Windows 自带驱动",
-                 class_zh(cls) ? "，属于" : "", class_zh(cls) ? class_zh(cls) : "");
+                 class_zh(cls) ? "，属于 " : "", class_zh(cls) ? class_zh(cls) : "");
         reason(&x);
     }
     updx_blocker known;
@@ -594,7 +594,7 @@ static void write_finding(updx_case *c, const candidate *k, const candidate *nex
         &c->arena, "%s%s%s%s is the most likely reason the upgrade failed%s.", k->driver, cen ? " (" : "",
         cen ? cen : "", cen ? ")" : "",
         crash && k->boot_load ? ": Windows crashed loading it at first boot, so setup rolled back" : "");
-    f->explanation.zh = updx_arena_printf(&c->arena, "%s%s%s%s 最可能是这次升级失败的原因%s。", k->driver, czh ? "（" : "",
+    f->explanation.zh = updx_arena_printf(&c->arena, "%s%s%s%s最可能是这次升级失败的原因%s。", k->driver, czh ? "（" : "",
                                           czh ? czh : "", czh ? "）" : "",
                                           crash && k->boot_load ? "：新系统首次启动加载它时蓝屏，安装程序因此回滚" : "");
 

@@ -27,6 +27,7 @@ static const label labels[] = {
     {"phase", "Phase", "失败阶段"},
     {"operation", "Operation", "失败操作"},
     {"attempts", "Attempts", "尝试次数"},
+    {"usually", "Usually", "常见原因"},
     {"builds", "Builds", "版本"},
     {"chain", "How it failed", "失败过程"},
     {"diagnosis", "Diagnosis", "诊断结论"},
@@ -127,14 +128,31 @@ static void heading(writer *w, const char *text)
         updx_buf_printf(w->out, "\n%s%s%s\n", color(w, C_BOLD), text, color(w, C_OFF));
 }
 
+/* Terminal columns a UTF-8 string takes: CJK and full-width characters take two. */
+static size_t display_width(const char *s)
+{
+    size_t w = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if ((*p & 0xC0) == 0x80)
+            continue;
+        /* lead bytes 0xE2-0xEF start U+2000..U+FFFF: CJK, kana, full-width forms */
+        w += (*p >= 0xE3 && *p <= 0xEF) ? 2 : 1;
+    }
+    return w;
+}
+
 static void field(writer *w, const char *name, const char *value)
 {
     if (!value)
         return;
-    if (w->md)
+    if (w->md) {
         updx_buf_printf(w->out, "- **%s**: %s\n", name, value);
-    else
-        updx_buf_printf(w->out, "  %-14s %s\n", name, value);
+        return;
+    }
+    updx_buf_printf(w->out, "  %s", name);
+    for (size_t n = display_width(name); n < 15; n++)
+        updx_buf_addc(w->out, ' ');
+    updx_buf_printf(w->out, "%s\n", value);
 }
 
 /* Markdown code spans must not break on backticks in the quoted text */
@@ -205,24 +223,34 @@ static void render_upgrade(writer *w, const json_t *report)
     field(w, L(w->opts, "outcome"), tmp);
     char code[128];
     error_code_text(up, code, sizeof code);
+    const json_t *result = jobj(up, "result"), *ext = jobj(up, "extended");
     if (code[0]) {
-        const char *meaning = jtext(json_object_get(up, "result_meaning"), w->opts);
-        if (meaning)
-            snprintf(tmp, sizeof tmp, "%s (%s)", code, meaning);
+        const char *meaning = jtext(result, w->opts);
+        const char *name = jstr(result, "name");
+        if (name && meaning)
+            snprintf(tmp, sizeof tmp, "%s %s: %s", code, name, meaning);
         else
             snprintf(tmp, sizeof tmp, "%s", code);
         field(w, L(w->opts, "error"), tmp);
     }
     const char *phase = jstr(up, "phase");
-    const char *phase_name = jtext(json_object_get(up, "phase_name"), w->opts);
     if (phase) {
-        if (phase_name && strcmp(phase_name, phase) != 0)
-            snprintf(tmp, sizeof tmp, "%s (%s)", phase, phase_name);
+        const char *pname = jstr(ext, "phase_name");
+        if (pname)
+            snprintf(tmp, sizeof tmp, "%s (%s)", phase, pname);
         else
             snprintf(tmp, sizeof tmp, "%s", phase);
         field(w, L(w->opts, "phase"), tmp);
     }
-    field(w, L(w->opts, "operation"), jtext(json_object_get(up, "operation_name"), w->opts));
+    const char *oname = jstr(ext, "operation_name");
+    const char *otext = jstr(ext, w->opts->lang == UPDX_LANG_ZH ? "operation_zh" : "operation_en");
+    if (oname) {
+        snprintf(tmp, sizeof tmp, "%s%s%s%s", oname, otext ? " (" : "", otext ? otext : "", otext ? ")" : "");
+        field(w, L(w->opts, "operation"), tmp);
+    }
+    const char *fix = jstr(result, w->opts->lang == UPDX_LANG_ZH ? "fix_zh" : "fix_en");
+    if (fix)
+        field(w, L(w->opts, "usually"), fix);
     const json_t *attempts = jarr(up, "attempts");
     if (attempts && json_array_size(attempts)) {
         snprintf(tmp, sizeof tmp, "%zu", json_array_size(attempts));
@@ -304,7 +332,7 @@ static void render_finding(writer *w, size_t index, const json_t *f)
         char tmp[512];
         const char *svc = jstr(culprit, "service");
         if (svc && strcmp(svc, cname) != 0)
-            snprintf(tmp, sizeof tmp, "%s (service %s)", cname, svc);
+            snprintf(tmp, sizeof tmp, w->opts->lang == UPDX_LANG_ZH ? "%s（服务 %s）" : "%s (service %s)", cname, svc);
         else
             snprintf(tmp, sizeof tmp, "%s", cname);
         if (w->md)
