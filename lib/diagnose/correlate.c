@@ -162,7 +162,10 @@ static void score(const updx_case *c, cand_list *l)
             s += W_CRASH * (0.6 + 0.4 * best);
             unsigned origins = (unsigned)__builtin_popcount(k->crash_origins);
             s += W_MORE_CRASH * (origins > 1 ? origins - 1 : 0);
-            if (k->boot_load && after_reboot)
+            /* setup writes the bug-check block into the rollback log when that crash is why it
+             * rolled back; a crash at boot-time driver load after the reboot explains it too */
+            bool rollback_crash = (k->crash_origins & (1u << UPDX_CRASH_ROLLBACK_LOG)) != 0;
+            if ((k->boot_load || rollback_crash) && after_reboot)
                 s += W_BOOT_LOAD_ROLLBACK;
         }
         if (k->nsa_failed)
@@ -536,6 +539,10 @@ static void write_finding(updx_case *c, const candidate *k, const candidate *nex
         cls = "ndis_filter";
     if (!cls && c->sys && updx_sys_ndis_refs(c, k->key, NULL, 0) > 0)
         cls = "ndis_filter";
+    if (!cls && svc && svc->group && updx_str_starts_with_ci(svc->group, "FSFilter"))
+        cls = "fs_minifilter";
+    if (!cls && svc && svc->has_start && svc->start <= UPDX_START_SYSTEM && nrefs > 0)
+        cls = "storage"; /* a boot driver that is a device-class filter: the storage stack */
     bool third = is_third_party(k);
     if (class_en(cls) || third) {
         snprintf(x.en, sizeof x.en, "%s is %s%s%s.", k->driver, third ? "a third-party driver" : "a Windows driver",

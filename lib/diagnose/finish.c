@@ -49,6 +49,15 @@ static void merge_into(updx_case *c, updx_finding *into, const updx_finding *rul
     }
 }
 
+/* A finding that only describes the failure (category unknown, no culprit) or only says
+ * "investigate further": it supports a specific finding rather than competing with it. */
+static bool is_investigation(const updx_finding *f)
+{
+    if (f->remediation.plan && strncmp(f->remediation.plan, "investigate-", 12) == 0)
+        return true;
+    return f->category == UPDX_CAT_UNKNOWN && !f->culprit.name;
+}
+
 static int finding_cmp(const void *a, const void *b)
 {
     const updx_finding *x = a, *y = b;
@@ -97,21 +106,55 @@ void updx_diagnose_finish(updx_case *c)
             break;
         }
     }
+    /* Findings without a culprit that say the same thing (one category: two disk-space rules)
+     * stand as one: the strongest keeps the others' evidence. */
+    for (size_t i = 0; i < list->len; i++) {
+        updx_finding *f = updx_avec_at(list, i);
+        if (!f->rule || f->culprit.name || f->category == UPDX_CAT_UNKNOWN)
+            continue;
+        for (size_t j = 0; j < list->len; j++) {
+            updx_finding *g = updx_avec_at(list, j);
+            if (j == i || !g->rule || g->culprit.name || g->category != f->category ||
+                g->confidence < f->confidence || (g->confidence == f->confidence && j > i))
+                continue;
+            merge_into(c, g, f);
+            f->rule = NULL;
+            break;
+        }
+    }
     /* A finding without a culprit whose plan is only "investigate further" is answered by a
-     * correlated finding that names the culprit: it becomes supporting evidence of the top one. */
+     * finding with a specific plan (a correlated one first): it becomes supporting evidence. */
     updx_finding *top = NULL;
     for (size_t j = 0; j < list->len; j++) {
         updx_finding *cf = updx_avec_at(list, j);
-        if (cf->rule && from_correlation(cf) && (!top || cf->confidence > top->confidence))
+        if (!cf->rule || is_investigation(cf))
+            continue;
+        bool better = !top || (from_correlation(cf) && !from_correlation(top)) ||
+                      (from_correlation(cf) == from_correlation(top) && cf->confidence > top->confidence);
+        if (better)
             top = cf;
     }
     for (size_t i = 0; top && i < list->len; i++) {
         updx_finding *rf = updx_avec_at(list, i);
-        if (!rf->rule || rf == top || rf->culprit.name || !rf->remediation.plan ||
-            strncmp(rf->remediation.plan, "investigate-", 12) != 0)
+        if (!rf->rule || rf == top || rf->culprit.name || !is_investigation(rf))
             continue;
         merge_into(c, top, rf);
         rf->rule = NULL;
+    }
+    /* A successful upgrade has no cause to report: pattern hits in its logs (harmless errors,
+     * warnings) are counted in a note rather than shown as findings. */
+    if (updx_story_outcome(c) == UPDX_OUTCOME_SUCCEEDED) {
+        size_t dropped = 0;
+        for (size_t i = 0; i < list->len; i++) {
+            updx_finding *f = updx_avec_at(list, i);
+            if (f->rule && !from_correlation(f)) {
+                f->rule = NULL;
+                dropped++;
+            }
+        }
+        if (dropped)
+            updx_note_add(&c->notes, UPDX_NOTE_INFO, c->bundle_name, UPDX_NO_OFFSET, UPDX_NO_LINE,
+                          "the upgrade succeeded: %zu rule matches in its logs are not reported as causes", dropped);
     }
     size_t kept = 0;
     for (size_t i = 0; i < list->len; i++) {

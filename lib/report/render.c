@@ -296,6 +296,10 @@ static void render_remediation(writer *w, const json_t *rem, const char *indent)
                      jstr(s, "value") ? jstr(s, "value") : "", set ? set : "(delete)",
                      jstr(s, "type") ? jstr(s, "type") : "", L(w->opts, "restore"),
                      restore ? restore : L(w->opts, "unknown_restore"));
+            /* multi-string data is '\n'-separated in the JSON: show it as a list */
+            for (char *p = line; *p; p++)
+                if (*p == '\n')
+                    *p = ',';
             if (w->md)
                 updx_buf_printf(w->out, "- `%s`\n", line);
             else

@@ -40,4 +40,10 @@ for b in "$@"; do
         exit 1
     fi
 done
+# the check itself must be able to fail: a report with an unknown outcome is rejected
+jq '.upgrade.outcome = "maybe"' "$tmp/report-1.json" > "$tmp/broken.json"
+if "$py" -m jsonschema -i "$tmp/broken.json" "$schema" > /dev/null 2>&1; then
+    echo "FAIL: the schema accepted an unknown outcome" >&2
+    exit 1
+fi
 echo "$n reports valid"
