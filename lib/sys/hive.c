@@ -17,6 +17,7 @@
 #include "sys/membfio.h"
 #include "sys/reg_ingest.h"
 #include "sys/sys_facts.h"
+#include "util/bytes.h"
 
 enum {
     HIVE_MAX_KEYS = 200000,      /* keys visited per hive: a real SYSTEM hive's facts need ~5000 */
@@ -373,6 +374,137 @@ static void read_services(hive_walk *w, libregf_file_t *f)
     libregf_key_free(&root, NULL);
 }
 
+/* ---- structural check before libregf ----
+ *
+ * libregf 20201007 trusts some counts in the hive: a key whose value count is larger than
+ * its values-list cell made it read past the cell and crash (fuzz_hive, seed
+ * crash-libregf-values-list.hiv). So every cell is checked here first, and a hive that
+ * fails is not handed to libregf at all. Offsets in cells are relative to the first hbin.
+ */
+enum { REGF_BASE = 4096, REGF_HBIN_HEADER = 32 };
+
+typedef struct regf_cells {
+    const uint8_t *bins;     /* first hbin */
+    size_t size;             /* bytes of hbins */
+    uint8_t *starts;         /* bitmap: an allocated cell starts at this offset / 8 */
+} regf_cells;
+
+static bool cell_at(const regf_cells *rc, uint32_t off, uint32_t *cell_size)
+{
+    if (off % 8 || off >= rc->size || !(rc->starts[off / 64] & (1u << (off / 8 % 8))))
+        return false;
+    int32_t sz = (int32_t)updx_le32(rc->bins + off);
+    *cell_size = (uint32_t)-(int64_t)sz;
+    return true;
+}
+
+/* A list cell referenced by an nk/vk must exist and hold `need` bytes past its size field. */
+static bool list_fits(const regf_cells *rc, uint32_t off, uint64_t need)
+{
+    uint32_t sz;
+    return cell_at(rc, off, &sz) && need + 4 <= sz;
+}
+
+static bool check_nk(const regf_cells *rc, const uint8_t *c, uint32_t sz)
+{
+    if (sz < 0x50)
+        return false;
+    uint32_t nsub = updx_le32(c + 0x18), sublist = updx_le32(c + 0x20);
+    uint32_t nval = updx_le32(c + 0x28), vallist = updx_le32(c + 0x2C);
+    uint16_t name_len = updx_le16(c + 0x4C);
+    if ((uint64_t)0x50 + name_len > sz)
+        return false;
+    if (nval && !list_fits(rc, vallist, (uint64_t)nval * 4))
+        return false;
+    if (nsub) {
+        uint32_t lsz;
+        if (!cell_at(rc, sublist, &lsz) || lsz < 8)
+            return false;
+        const uint8_t *l = rc->bins + sublist;
+        uint16_t count = updx_le16(l + 6);
+        bool eight = (l[4] == 'l' && (l[5] == 'f' || l[5] == 'h'));
+        bool four = (l[4] == 'l' && l[5] == 'i') || (l[4] == 'r' && l[5] == 'i');
+        if (!eight && !four)
+            return false;
+        if ((uint64_t)8 + (uint64_t)count * (eight ? 8 : 4) > lsz)
+            return false;
+    }
+    return true;
+}
+
+static bool check_vk(const regf_cells *rc, const uint8_t *c, uint32_t sz)
+{
+    if (sz < 0x18)
+        return false;
+    uint16_t name_len = updx_le16(c + 6);
+    uint32_t dsize = updx_le32(c + 8), doff = updx_le32(c + 12);
+    if ((uint64_t)0x18 + name_len > sz)
+        return false;
+    if (dsize & 0x80000000u)
+        return true;  /* data stored in the offset field */
+    if (dsize == 0)
+        return true;
+    uint32_t dsz;
+    if (!cell_at(rc, doff, &dsz))
+        return false;
+    /* large values live in a 'db' big-data cell; others must fit their cell */
+    if (dsz >= 8 && rc->bins[doff + 4] == 'd' && rc->bins[doff + 5] == 'b')
+        return true;
+    return (uint64_t)dsize + 4 <= dsz;
+}
+
+/* 0 when the hive's cells are consistent, else the file offset of the first bad one + 1. */
+static uint64_t regf_precheck(const uint8_t *data, size_t len)
+{
+    if (len < REGF_BASE + REGF_HBIN_HEADER)
+        return 1;
+    size_t size = len - REGF_BASE;
+    uint32_t declared = updx_le32(data + 0x28);
+    if (declared && declared < size)
+        size = declared;
+    regf_cells rc = {data + REGF_BASE, size, calloc(size / 64 + 1, 1)};
+    if (!rc.starts)
+        return 1;
+    uint64_t bad = 0;
+    /* pass 1: walk hbins and cells, mark where allocated cells start */
+    for (int pass = 0; pass < 2 && !bad; pass++) {
+        size_t bin = 0;
+        while (bin + REGF_HBIN_HEADER <= size && !bad) {
+            const uint8_t *b = rc.bins + bin;
+            uint32_t bsz = updx_le32(b + 8);
+            if (memcmp(b, "hbin", 4) != 0 || bsz < 4096 || bsz % 4096 || bsz > size - bin) {
+                bad = REGF_BASE + bin + 1;
+                break;
+            }
+            for (size_t off = bin + REGF_HBIN_HEADER; off + 4 <= bin + bsz;) {
+                int32_t raw = (int32_t)updx_le32(rc.bins + off);
+                uint32_t csz = raw < 0 ? (uint32_t)-(int64_t)raw : (uint32_t)raw;
+                if (csz < 8 || csz % 8 || csz > bin + bsz - off) {
+                    bad = REGF_BASE + off + 1;
+                    break;
+                }
+                if (raw < 0 && pass == 0) {
+                    rc.starts[off / 64] |= (uint8_t)(1u << (off / 8 % 8));
+                } else if (raw < 0) {
+                    const uint8_t *c = rc.bins + off;
+                    if ((c[4] == 'n' && c[5] == 'k' && !check_nk(&rc, c, csz)) ||
+                        (c[4] == 'v' && c[5] == 'k' && !check_vk(&rc, c, csz)))
+                        bad = REGF_BASE + off + 1;
+                }
+                off += csz;
+                if (bad)
+                    break;
+            }
+            bin += bsz;
+        }
+    }
+    uint32_t root = updx_le32(data + 0x24), rsz;
+    if (!bad && !cell_at(&rc, root, &rsz))
+        bad = REGF_BASE + (uint64_t)root + 1;
+    free(rc.starts);
+    return bad;
+}
+
 int updx_hive_read(updx_case *c, const char *member, const uint8_t *data, size_t len)
 {
     if (!c || !member || (!data && len))
@@ -385,6 +517,13 @@ int updx_hive_read(updx_case *c, const char *member, const uint8_t *data, size_t
     updx_sys_facts *facts = updx_sys_get(c);
     if (!facts)
         return UPDX_ERR_NOMEM;
+    uint64_t bad = regf_precheck(data, len);
+    if (bad) {
+        updx_note_add(&c->notes, UPDX_NOTE_DAMAGED, member, bad - 1, UPDX_NO_LINE,
+                      "hive structure is inconsistent at this offset; not read (libregf could "
+                      "crash on it)");
+        return UPDX_ERR_FORMAT;
+    }
 
     hive_walk w;
     memset(&w, 0, sizeof w);

@@ -188,6 +188,28 @@ static void test_damaged(void)
     updx_case_free(c);
 }
 
+/* The corpus templates: a bare root (minimal) and XP-edited names with NUL and non-ASCII
+ * characters (special). Both open; neither is SYSTEM or SOFTWARE, so only an INFO note. */
+static void test_corpus_templates(void)
+{
+    static const char *const names[] = {"hivex-minimal", "hivex-special"};
+    for (size_t i = 0; i < 2; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/hives/%s", corpus, names[i]);
+        size_t len;
+        unsigned char *d = harness_read_file(path, &len);
+        CHECK(d != NULL);
+        if (!d)
+            continue;
+        updx_case *c = updx_case_new("t", NULL);
+        CHECK_INT(updx_hive_read(c, names[i], d, len), UPDX_OK);
+        CHECK_INT(c->sys->hives_read, 0);
+        CHECK_INT(updx_notes_count(&c->notes, UPDX_NOTE_INFO), 1);
+        updx_case_free(c);
+        free(d);
+    }
+}
+
 int main(void)
 {
     corpus = harness_corpus();
@@ -207,6 +229,7 @@ int main(void)
     if (services_hive)
         RUN(test_services_only_hive);
     RUN(test_damaged);
+    RUN(test_corpus_templates);
     free(system_hive);
     free(software_hive);
     free(services_hive);
