@@ -310,6 +310,9 @@ uint8_t *synth_seed_dump(size_t *len)
     s.n_stack = sizeof stack / sizeof *stack;
     s.stack_va = sva;
     s.uptime = 120000000ull; /* 12 s: boot drivers are loading */
+    /* 2022-05-06 02:01:50 UTC = 10:01:50 on the terminal's clock (UTC+8), just before the
+     * rollback log of the seed case's second attempt starts at 10:02:17 */
+    s.system_time = 132962761100000000ull;
     s.n_blocks = 2;
     return synth_kdmp_build(&s, len);
 }

@@ -148,7 +148,7 @@ static void test_seed_dump(void)
         CHECK_INT(json_array_size(json_object_get(j, "parameters")), 4);
         CHECK_STR(json_string_value(json_array_get(json_object_get(j, "parameters"), 0)), "0xFFFFFFFFC0000005");
         CHECK_INT(json_integer_value(json_object_get(j, "module_count")), 8);
-        CHECK_STR(json_string_value(json_object_get(j, "time")), "2021-02-21T01:38:22Z");
+        CHECK_STR(json_string_value(json_object_get(j, "time")), "2022-05-06T02:01:50Z");
         json_decref(j);
     }
     updx_case_free(c);
