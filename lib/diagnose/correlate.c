@@ -1,6 +1,7 @@
 /* correlate.c: the driver diagnosis and the final ranking (see correlate.h). */
 #include "diagnose/correlate.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,11 +102,61 @@ static bool rollback_after_reboot(const updx_case *c, uint32_t *result, uint32_t
                                          ph == UPDX_PHASE_OOBE_BOOT);
 }
 
+/* Setup logs carry local wall-clock times with no zone; dumps and event logs carry UTC. A
+ * crash belongs to an attempt when its UTC time lies within the span of that attempt's log
+ * lines widened by the largest zone offsets (UTC-12 to UTC+14) and an hour of slack. A crash
+ * far from every attempt (an old minidump) is not evidence about this upgrade. */
+#define ZONE_SLACK_SECONDS ((14 + 12 + 1) * 3600LL)
+
+static void attempt_span(const updx_attempt *a, int64_t *lo, int64_t *hi)
+{
+    const updx_setup_event *evs[4 + UPDX_STORY_PHASES] = {a->start, a->rollback_start, a->result_event,
+                                                         a->extended_event};
+    size_t n = 4;
+    for (int p = 0; p < UPDX_STORY_PHASES; p++)
+        evs[n++] = a->phase_evidence[p];
+    *lo = INT64_MAX;
+    *hi = INT64_MIN;
+    for (size_t i = 0; i < n; i++) {
+        if (!evs[i] || !evs[i]->time)
+            continue;
+        if (evs[i]->time < *lo)
+            *lo = evs[i]->time;
+        if (evs[i]->time > *hi)
+            *hi = evs[i]->time;
+    }
+}
+
+/* -1: unknown (no times to compare), 0: outside every attempt, 1 + index: in that attempt */
+static int crash_attempt(const updx_case *c, const updx_crash *cr)
+{
+    if (!cr->time)
+        return -1;
+    size_t n = updx_story_attempt_count(c);
+    bool any_time = false;
+    int best = 0;
+    int64_t best_gap = INT64_MAX;
+    for (size_t i = 0; i < n; i++) {
+        int64_t lo, hi;
+        attempt_span(updx_story_attempt(c, i), &lo, &hi);
+        if (lo > hi)
+            continue;
+        any_time = true;
+        /* the nearest attempt wins: attempts a day apart overlap once widened by the zones */
+        int64_t gap = cr->time < lo ? lo - cr->time : cr->time > hi ? cr->time - hi : 0;
+        if (gap <= ZONE_SLACK_SECONDS && gap < best_gap) {
+            best_gap = gap;
+            best = 1 + (int)i;
+        }
+    }
+    return any_time ? best : -1;
+}
+
 static void gather(const updx_case *c, cand_list *l)
 {
     for (size_t i = 0; i < c->crashes.len; i++) {
         const updx_crash *cr = updx_avec_at(&c->crashes, i);
-        if (!cr->blamed_module)
+        if (!cr->blamed_module || crash_attempt(c, cr) == 0)
             continue;
         candidate *k = cand_get(l, cr->blamed_module);
         if (!k)
@@ -570,11 +621,30 @@ static void write_finding(updx_case *c, const candidate *k, const candidate *nex
     }
     attempts_reason(&x);
 
-    /* contradicting: crashes that blame another module */
+    /* contradicting: crashes that blame another module, and crashes of this driver that
+     * happened outside every upgrade attempt (not counted above) */
     for (size_t i = 0; i < c->crashes.len; i++) {
         const updx_crash *cr = updx_avec_at(&c->crashes, i);
         char key[MAX_NAME];
         name_key(cr->blamed_module ? cr->blamed_module : "", key, sizeof key);
+        int when = crash_attempt(c, cr);
+        if (cr->blamed_module && when == 0) {
+            updx_evref *e = updx_avec_push(&f->contradicting, &c->arena);
+            if (e) {
+                *e = cr->where;
+                if (!e->file)
+                    e->file = cr->source;
+                e->text = updx_arena_printf(&c->arena, "a crash in %s long before or after every upgrade attempt: "
+                                                       "not counted as evidence about this upgrade",
+                                            cr->blamed_module);
+            }
+            continue;
+        }
+        if (when > 0 && strcmp(key, k->key) == 0 && updx_story_attempt_count(c) > 1) {
+            snprintf(x.en, sizeof x.en, "The crash in %s (%s) happened during attempt %d.", k->driver, cr->source, when);
+            snprintf(x.zh, sizeof x.zh, "%s 的蓝屏（%s）发生在第 %d 次升级尝试期间。", k->driver, cr->source, when);
+            reason(&x);
+        }
         if (cr->blamed_module && strcmp(key, k->key) != 0 && crash) {
             updx_evref *e = updx_avec_push(&f->contradicting, &c->arena);
             if (e) {
