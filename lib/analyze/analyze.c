@@ -246,6 +246,7 @@ static int run(updx_case *c, const updx_analyze_opts *opts, walk_fn walk, void *
     pipeline p = {.opts = opts, .scan = rules ? updx_rules_scan_new(rules, c) : NULL};
     int rc = walk(c, arg, visit, &p);
     if (rc >= 0 || c->members.len > 0) {
+        updx_feed_wer_results(c);
         updx_story_build(c);
         updx_correlate_drivers(c);
         if (p.scan)

@@ -34,6 +34,10 @@ int updx_analyze_mem(const char *name, const void *data, size_t len, const updx_
 /* The JSON report of an analysed case (docs/report-schema.json). A new reference. */
 json_t *updx_report_build(const updx_case *c);
 
+/* Adds WER's upgrade results (event 1001 WinSetupDiag02) to the setup facts as weak
+ * evidence for the story. Call after the readers, before updx_story_build. */
+void updx_feed_wer_results(updx_case *c);
+
 /* Answers rule conditions from the case's facts (the updx_fact_fn of lib/rules/rules.h). */
 int updx_case_fact(void *ud, const char *path, const char **values, size_t max_values);
 

@@ -589,7 +589,10 @@ static json_t *evref_json(const updx_setup_event *e)
         return json_null();
     json_t *o = json_object();
     json_object_set_new(o, "file", json_string(e->file ? e->file : ""));
-    json_object_set_new(o, "line", json_integer((json_int_t)e->line));
+    if (e->line)
+        json_object_set_new(o, "line", json_integer((json_int_t)e->line));
+    else /* a fact from a binary source (an event log record): its byte offset */
+        json_object_set_new(o, "offset", json_integer((json_int_t)e->offset));
     const char *text = e->raw ? e->raw : e->message;
     json_t *t = text ? json_string(text) : NULL;
     json_object_set_new(o, "text", t ? t : json_string("(text not valid UTF-8)"));
