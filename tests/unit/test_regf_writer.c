@@ -6,6 +6,7 @@
  */
 #include "harness.h"
 
+#include <fcntl.h>
 #include <libregf.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -503,13 +504,12 @@ static const char *hivexsh_path(void)
     return NULL;
 }
 
-/* Runs `hivexsh -f script hive` with stdout into `out`; 0 when it exits 0. */
-static int run_hivexsh(const char *exe, const char *script, const char *hive, const char *out)
+/* Runs exe with argv, stdout into `out`; 0 when it exits 0. */
+static int run_tool(const char *exe, char *const *argv, const char *out)
 {
-    char *argv[] = {(char *)"hivexsh", (char *)"-f", (char *)script, (char *)hive, NULL};
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, out, 01 | 0100 | 01000, 0600); /* WRONLY|CREAT|TRUNC */
+    posix_spawn_file_actions_addopen(&fa, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
     pid_t pid;
     int rc = posix_spawn(&pid, exe, &fa, NULL, argv, environ);
     posix_spawn_file_actions_destroy(&fa);
@@ -627,7 +627,8 @@ static void check_with_hivex(const unsigned char *hive, size_t len, const model 
         write_hivex_script(m, script, ef);
         fclose(script);
         fclose(ef);
-        CHECK_INT(run_hivexsh(exe, script_path, hive_path, out_path), 0);
+        char *argv[] = {(char *)"hivexsh", (char *)"-f", script_path, hive_path, NULL};
+        CHECK_INT(run_tool(exe, argv, out_path), 0);
         size_t got_len = 0;
         unsigned char *got = harness_read_file(out_path, &got_len);
         CHECK(got != NULL);
@@ -807,6 +808,57 @@ static void test_fixtures_build(void)
     }
 }
 
+/* `hivexget hive key value` prints what the seed SYSTEM fixture holds, as the brief's
+ * example command would on a real hive. */
+static void test_seed_with_hivexget(void)
+{
+    const char *exe = access("/usr/bin/hivexget", X_OK) == 0 ? "/usr/bin/hivexget" : NULL;
+    if (!exe) {
+        printf("skip: hivexget absent (libhivex-bin)\n");
+        return;
+    }
+    const char *why = NULL;
+    size_t len = 0;
+    unsigned char *h = fixture_hive_build(NULL, FIXTURE_HIVE_SEED_SYSTEM, &len, &why);
+    CHECK(h != NULL);
+    char dir[] = "/tmp/updx-regf-test-XXXXXX";
+    if (!h || !mkdtemp(dir)) {
+        free(h);
+        return;
+    }
+    char hive_path[64], out_path[64];
+    snprintf(hive_path, sizeof hive_path, "%s/SYSTEM", dir);
+    snprintf(out_path, sizeof out_path, "%s/out", dir);
+    FILE *f = fopen(hive_path, "wb");
+    CHECK(f && fwrite(h, 1, len, f) == len);
+    if (f)
+        fclose(f);
+    static const struct { const char *key, *value, *want; } cases[] = {
+        {"\\Select", "Current", "1\n"},
+        {"\\ControlSet001\\Services\\lwfmgr", "Start", "1\n"},
+        {"\\ControlSet001\\Services\\lwfmgr", "ImagePath",
+         "\\SystemRoot\\System32\\drivers\\lwfmgr.sys\n"},
+        /* hivexget prints the list's ending empty string as an empty line */
+        {"\\ControlSet001\\Services\\lwfmgr", "Owners", "oem42.inf\n\n"},
+        {"\\ControlSet001\\Services\\vwifimf", "DisplayName", "TMS Virtual WiFi Filter\n"},
+        {"\\ControlSet001\\Control\\Network\\{4D36E974-E325-11CE-BFC1-08002BE10318}\\"
+         "{5cbf81bd-5055-47cd-9055-a76b2b4e3697}\\Ndi", "FilterType", "2\n"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char *argv[] = {(char *)"hivexget", hive_path, (char *)cases[i].key, (char *)cases[i].value,
+                        NULL};
+        CHECK_INT(run_tool(exe, argv, out_path), 0);
+        size_t n = 0;
+        unsigned char *got = harness_read_file(out_path, &n);
+        CHECK_STR(got ? (const char *)got : NULL, cases[i].want);
+        free(got);
+    }
+    unlink(hive_path);
+    unlink(out_path);
+    rmdir(dir);
+    free(h);
+}
+
 static void test_seed_fixtures(void)
 {
     const char *why = NULL;
@@ -891,5 +943,6 @@ int main(void)
     RUN(test_roundtrip_li);
     RUN(test_fixtures_build);
     RUN(test_seed_fixtures);
+    RUN(test_seed_with_hivexget);
     return harness_exit();
 }
