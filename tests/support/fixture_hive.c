@@ -1,22 +1,17 @@
 /*
- * fixture_hive.c: builds test hives with hivexsh (see fixture_hive.h).
+ * fixture_hive.c: builds the test hives with the regf writer (see fixture_hive.h).
  *
- * Each fixture is a table of keys and values written in hivexsh's value syntax
- * ("dword:1", "string:...", "expandstring:..."), plus "multi:a|b" which this file turns
- * into a REG_MULTI_SZ ("hex:7:" UTF-16LE bytes). The script adds every key once, in
- * order, then commits into a copy of the template made in a mkdtemp directory.
+ * Each fixture is a table of keys and values in a small value syntax: "dword:1",
+ * "qword:5", "string:...", "expandstring:...", and "multi:a|b" for a REG_MULTI_SZ. Keys are
+ * created in table order (ancestors first, as needed); the writer sorts subkeys as Windows
+ * does, so the bytes are the same on every run.
  */
 #include "fixture_hive.h"
 
-#include <spawn.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-extern char **environ;
+#include "regf_writer.h"
 
 typedef struct fx_val {
     const char *name;
@@ -25,7 +20,7 @@ typedef struct fx_val {
 
 typedef struct fx_key {
     const char *path;    /* absolute, '\'-separated */
-    fx_val vals[10];     /* ended by a NULL name */
+    fx_val vals[12];     /* ended by a NULL name */
 } fx_key;
 
 #define NET_CLASS "{4d36e972-e325-11ce-bfc1-08002be10318}"
@@ -124,162 +119,154 @@ static const fx_key services_keys[] = {
     {NULL, {{NULL, NULL}}},
 };
 
-/* "multi:a|b" -> "hex:7:61,00,...,00,00"; other values are copied. */
-static void write_value(FILE *f, const char *value)
-{
-    if (strncmp(value, "multi:", 6) != 0) {
-        fprintf(f, "%s\n", value);
-        return;
-    }
-    fputs("hex:7:", f);
-    for (const char *p = value + 6; *p; p++)
-        fprintf(f, "%02x,00,", *p == '|' ? 0 : (unsigned char)*p);
-    fputs("00,00,00,00\n", f);
-}
 
-static int path_seen(const char *const *seen, size_t n, const char *p, size_t len)
-{
-    for (size_t i = 0; i < n; i++)
-        if (strlen(seen[i]) == len && strncmp(seen[i], p, len) == 0)
-            return 1;
-    return 0;
-}
+/*
+ * SEED_SYSTEM: the seed case's SYSTEM hive as an example bundle would hold it (see
+ * shared/mission/seed-case-thread): Windows 10 LTSC 2019 with the TMS agent's two NDIS
+ * filter drivers, both boot-started, and nothing else of note.
+ *  - Select: Current = Default = LastKnownGood = 1, Failed = 0.
+ *  - Services\lwfmgr: Start=1, Type=1, ErrorControl=1, ImagePath
+ *    \SystemRoot\System32\drivers\lwfmgr.sys, Group NDIS, DisplayName "TMS Lightweight
+ *    Filter Manager", Owners oem42.inf.
+ *  - Services\vwifimf: Start=1, Type=1, ErrorControl=1, ImagePath
+ *    \SystemRoot\System32\drivers\vwifimf.sys, DisplayName "TMS Virtual WiFi Filter",
+ *    Owners oem43.inf.
+ *  - Services\Tcpip and Services\NDIS: in-box, for contrast.
+ *  - Control\Class\{4d36e972..} (Net): Class=Net and NO UpperFilters naming lwfmgr: in this
+ *    case the filter is bound through the network stack only, so disabling it cannot stop
+ *    boot the way a class filter can (that safety case is FIXTURE_HIVE_SYSTEM's).
+ *  - Control\Network\{4D36E974..}\{5cbf81bd-..}: ComponentId ms_lwfmgr; Ndi: Service lwfmgr,
+ *    FilterClass ms_firewall_upper, FilterType 2 (modifying), FilterRunType 1 (mandatory).
+ */
+#define SEED_NETCFG "\\ControlSet001\\Control\\Network\\" NETSERVICE \
+                    "\\{5cbf81bd-5055-47cd-9055-a76b2b4e3697}"
+static const fx_key seed_system_keys[] = {
+    {"\\Select", {{"Current", "dword:1"}, {"Default", "dword:1"}, {"Failed", "dword:0"},
+                  {"LastKnownGood", "dword:1"}}},
+    {"\\ControlSet001\\Services\\lwfmgr",
+     {{"Start", "dword:1"}, {"Type", "dword:1"}, {"ErrorControl", "dword:1"},
+      {"ImagePath", "expandstring:\\SystemRoot\\System32\\drivers\\lwfmgr.sys"},
+      {"Group", "string:NDIS"}, {"DisplayName", "string:TMS Lightweight Filter Manager"},
+      {"Owners", "multi:oem42.inf"}}},
+    {"\\ControlSet001\\Services\\vwifimf",
+     {{"Start", "dword:1"}, {"Type", "dword:1"}, {"ErrorControl", "dword:1"},
+      {"ImagePath", "expandstring:\\SystemRoot\\System32\\drivers\\vwifimf.sys"},
+      {"DisplayName", "string:TMS Virtual WiFi Filter"}, {"Owners", "multi:oem43.inf"}}},
+    {"\\ControlSet001\\Services\\Tcpip",
+     {{"Start", "dword:0"}, {"Type", "dword:1"}, {"ErrorControl", "dword:3"},
+      {"ImagePath", "expandstring:System32\\drivers\\tcpip.sys"}, {"Group", "string:PNP_TDI"},
+      {"Owners", "multi:tcpip.inf"}}},
+    {"\\ControlSet001\\Services\\NDIS",
+     {{"Start", "dword:0"}, {"Type", "dword:1"}, {"ErrorControl", "dword:3"},
+      {"ImagePath", "expandstring:system32\\drivers\\ndis.sys"}, {"Group", "string:NDIS Wrapper"},
+      {"Owners", "multi:ndis.inf"}}},
+    {"\\ControlSet001\\Control\\Class\\" NET_CLASS, {{"Class", "string:Net"}}},
+    {SEED_NETCFG, {{"ComponentId", "string:ms_lwfmgr"},
+                   {"Description", "string:TMS Lightweight Filter Manager"}}},
+    {SEED_NETCFG "\\Ndi",
+     {{"Service", "string:lwfmgr"}, {"FilterClass", "string:ms_firewall_upper"},
+      {"FilterType", "dword:2"}, {"FilterRunType", "dword:1"}}},
+    {NULL, {{NULL, NULL}}},
+};
 
-static int write_script(const char *path, const fx_key *keys)
+/*
+ * SEED_SOFTWARE: the seed PC's SOFTWARE hive: Windows 10 Enterprise LTSC 2019 (EditionID
+ * EnterpriseS, build 17763.2928) and its programs:
+ *  - Uninstall\{3F6C1E2A-..}: "TMS Terminal Management Agent" 3.2.1 by "TMS Technology",
+ *    InstallLocation C:\Program Files\TMS\, DisplayIcon C:\Program Files\TMS\TmsAgent.exe.
+ *    updx_sys_program_for_driver ties lwfmgr and vwifimf to it by the distinctive word "TMS"
+ *    their DisplayNames share with it; their ImagePaths lie under System32\drivers, as an
+ *    NDIS filter installed from an INF does, so InstallLocation cannot tie them.
+ *  - Uninstall\7-Zip and Microsoft Edge (WOW6432Node): programs owning no driver.
+ */
+static const fx_key seed_software_keys[] = {
+    {"\\Microsoft\\Windows NT\\CurrentVersion",
+     {{"ProductName", "string:Windows 10 Enterprise LTSC 2019"}, {"EditionID", "string:EnterpriseS"},
+      {"CurrentBuild", "string:17763"}, {"CurrentBuildNumber", "string:17763"},
+      {"UBR", "dword:2928"}, {"ReleaseId", "string:1809"}, {"CurrentVersion", "string:6.3"},
+      {"CurrentMajorVersionNumber", "dword:10"}, {"CurrentMinorVersionNumber", "dword:0"},
+      {"InstallationType", "string:Client"}}},
+    {"\\Microsoft\\Windows\\CurrentVersion\\Uninstall\\{3F6C1E2A-8D4B-4C61-A9E2-5B7D0C1F4A22}",
+     {{"DisplayName", "string:TMS Terminal Management Agent"}, {"Publisher", "string:TMS Technology"},
+      {"DisplayVersion", "string:3.2.1"}, {"InstallLocation", "string:C:\\Program Files\\TMS\\"},
+      {"DisplayIcon", "string:C:\\Program Files\\TMS\\TmsAgent.exe,0"},
+      {"UninstallString", "string:\"C:\\Program Files\\TMS\\uninst.exe\""},
+      {"InstallDate", "string:20220611"}, {"NoModify", "dword:1"}, {"NoRepair", "dword:1"}}},
+    {"\\Microsoft\\Windows\\CurrentVersion\\Uninstall\\7-Zip",
+     {{"DisplayName", "string:7-Zip 19.00 (x64)"}, {"Publisher", "string:Igor Pavlov"},
+      {"DisplayVersion", "string:19.00"}, {"InstallLocation", "string:C:\\Program Files\\7-Zip\\"},
+      {"UninstallString", "string:\"C:\\Program Files\\7-Zip\\Uninstall.exe\""}}},
+    {"\\WOW6432Node\\Microsoft\\Windows\\CurrentVersion\\Uninstall\\Microsoft Edge",
+     {{"DisplayName", "string:Microsoft Edge"}, {"Publisher", "string:Microsoft Corporation"},
+      {"DisplayVersion", "string:101.0.1210.53"},
+      {"InstallLocation", "string:C:\\Program Files (x86)\\Microsoft\\Edge\\Application"}}},
+    {NULL, {{NULL, NULL}}},
+};
+
+enum { FX_MAX_MULTI = 16 };   /* strings in one "multi:" value of a table */
+
+/* Sets one table value through the writer; -1 on an unknown syntax or a writer error. */
+static int set_fx_value(regf_writer *w, const char *path, const fx_val *v)
 {
-    FILE *f = fopen(path, "w");
-    if (!f)
-        return -1;
-    const char *seen[256];
-    size_t nseen = 0;
-    for (const fx_key *k = keys; k->path; k++) {
-        /* add each missing ancestor, one level at a time from the root */
-        fputs("cd \\\n", f);
-        const char *p = k->path + 1;
-        for (;;) {
-            const char *e = strchr(p, '\\');
-            size_t end = e ? (size_t)(e - k->path) : strlen(k->path);
-            size_t comp = e ? (size_t)(e - p) : strlen(p);
-            if (!path_seen(seen, nseen, k->path, end) && nseen < 256) {
-                fprintf(f, "add %.*s\n", (int)comp, p);
-                seen[nseen++] = strndup(k->path, end);
-            }
-            fprintf(f, "cd %.*s\n", (int)comp, p);
-            if (!e)
-                break;
-            p = e + 1;
+    const char *val = v->value;
+    if (strncmp(val, "dword:", 6) == 0)
+        return regf_set_dword(w, path, v->name, (uint32_t)strtoul(val + 6, NULL, 0));
+    if (strncmp(val, "qword:", 6) == 0)
+        return regf_set_qword(w, path, v->name, (uint64_t)strtoull(val + 6, NULL, 0));
+    if (strncmp(val, "string:", 7) == 0)
+        return regf_set_sz(w, path, v->name, val + 7);
+    if (strncmp(val, "expandstring:", 13) == 0)
+        return regf_set_expand_sz(w, path, v->name, val + 13);
+    if (strncmp(val, "multi:", 6) == 0) {
+        char *copy = strdup(val + 6);
+        if (!copy)
+            return -1;
+        const char *parts[FX_MAX_MULTI];
+        size_t n = 0;
+        for (char *p = copy, *bar; p && n < FX_MAX_MULTI; p = bar ? bar + 1 : NULL) {
+            bar = strchr(p, '|');
+            if (bar)
+                *bar = '\0';
+            parts[n++] = p;
         }
-        size_t nv = 0;
-        while (nv < 10 && k->vals[nv].name)
-            nv++;
-        fprintf(f, "setval %zu\n", nv);
-        for (size_t i = 0; i < nv; i++) {
-            fprintf(f, "%s\n", k->vals[i].name);
-            write_value(f, k->vals[i].value);
-        }
+        int rc = regf_set_multi_sz(w, path, v->name, parts, n);
+        free(copy);
+        return rc;
     }
-    fputs("commit\n", f);
-    for (size_t i = 0; i < nseen; i++)
-        free((void *)seen[i]);
-    return fclose(f) == 0 ? 0 : -1;
-}
-
-static int copy_file(const char *from, const char *to)
-{
-    FILE *in = fopen(from, "rb");
-    if (!in)
-        return -1;
-    FILE *out = fopen(to, "wb");
-    if (!out) {
-        fclose(in);
-        return -1;
-    }
-    char buf[8192];
-    size_t n;
-    int rc = 0;
-    while ((n = fread(buf, 1, sizeof buf, in)) > 0)
-        if (fwrite(buf, 1, n, out) != n)
-            rc = -1;
-    fclose(in);
-    if (fclose(out) != 0)
-        rc = -1;
-    return rc;
-}
-
-static int run_hivexsh(const char *script, const char *hive)
-{
-    static const char *const dirs[] = {"/usr/bin/hivexsh", "/usr/local/bin/hivexsh"};
-    const char *exe = NULL;
-    for (size_t i = 0; i < 2; i++)
-        if (access(dirs[i], X_OK) == 0)
-            exe = dirs[i];
-    if (!exe)
-        return -2;
-    char *argv[] = {(char *)"hivexsh", (char *)"-w", (char *)"-f", (char *)script, (char *)hive, NULL};
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", 1, 0);  /* O_WRONLY */
-    pid_t pid;
-    int rc = posix_spawn(&pid, exe, &fa, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    if (rc != 0)
-        return -1;
-    int status;
-    if (waitpid(pid, &status, 0) < 0)
-        return -1;
-    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+    return -1;
 }
 
 unsigned char *fixture_hive_build(const char *corpus_dir, fixture_hive_kind kind, size_t *len,
                                   const char **why)
 {
+    (void)corpus_dir;   /* the hives no longer come from a corpus template */
     *why = NULL;
-    if (!corpus_dir) {
-        *why = "corpus absent (no hive template)";
+    const fx_key *keys;
+    const char *root = "ROOT";
+    switch (kind) {
+    case FIXTURE_HIVE_SYSTEM: keys = system_keys; break;
+    case FIXTURE_HIVE_SOFTWARE: keys = software_keys; break;
+    case FIXTURE_HIVE_SERVICES: keys = services_keys; root = "Services"; break;
+    case FIXTURE_HIVE_SEED_SYSTEM: keys = seed_system_keys; break;
+    case FIXTURE_HIVE_SEED_SOFTWARE: keys = seed_software_keys; break;
+    default:
+        *why = "unknown fixture hive";
         return NULL;
     }
-    char tmpl[4096];
-    snprintf(tmpl, sizeof tmpl, "%s/hives/hivex-minimal", corpus_dir);
-    if (access(tmpl, R_OK) != 0) {
-        *why = "hives/hivex-minimal template absent";
+    regf_writer *w = regf_writer_new(root);
+    if (!w) {
+        *why = "out of memory";
         return NULL;
     }
-    char dir[] = "/tmp/updx-fixture-hive-XXXXXX";
-    if (!mkdtemp(dir)) {
-        *why = "cannot make a temp directory";
-        return NULL;
+    int rc = 0;
+    for (const fx_key *k = keys; k->path && rc == 0; k++) {
+        rc = regf_add_key(w, k->path);
+        for (size_t i = 0; rc == 0 && i < sizeof k->vals / sizeof *k->vals && k->vals[i].name; i++)
+            rc = set_fx_value(w, k->path, &k->vals[i]);
     }
-    char hive[sizeof dir + 16], script[sizeof dir + 16];
-    snprintf(hive, sizeof hive, "%s/hive", dir);
-    snprintf(script, sizeof script, "%s/script", dir);
-    const fx_key *keys = kind == FIXTURE_HIVE_SYSTEM     ? system_keys
-                         : kind == FIXTURE_HIVE_SOFTWARE ? software_keys
-                                                         : services_keys;
-    unsigned char *out = NULL;
-    int r;
-    if (copy_file(tmpl, hive) != 0 || chmod(hive, 0600) != 0 || write_script(script, keys) != 0) {
-        *why = "cannot write fixture files";
-    } else if ((r = run_hivexsh(script, hive)) != 0) {
-        *why = r == -2 ? "hivexsh absent (libhivex-bin)" : "hivexsh failed on the fixture script";
-    } else {
-        FILE *f = fopen(hive, "rb");
-        if (f) {
-            fseek(f, 0, SEEK_END);
-            long sz = ftell(f);
-            fseek(f, 0, SEEK_SET);
-            out = sz > 0 ? malloc((size_t)sz) : NULL;
-            if (out && fread(out, 1, (size_t)sz, f) == (size_t)sz) {
-                *len = (size_t)sz;
-            } else {
-                free(out);
-                out = NULL;
-                *why = "cannot read the built hive";
-            }
-            fclose(f);
-        }
-    }
-    unlink(hive);
-    unlink(script);
-    rmdir(dir);
+    unsigned char *out = rc == 0 ? regf_writer_save(w, len) : NULL;
+    if (!out)
+        *why = "the regf writer failed on a fixture table";
+    regf_writer_free(w);
     return out;
 }
