@@ -12,8 +12,9 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 
 # the example's binary parts are exactly what the project's builders make
 "$UPDX_TOOLS/mkseed" "$tmp/built"
-cmp "$tmp/built/Windows/Minidump/050622-10468-01.dmp" "$ex/Windows/Minidump/050622-10468-01.dmp" ||
-    fail "examples/seed-case dump differs from tests/tools/mkseed output"
+for f in Windows/Minidump/050622-10468-01.dmp Windows/System32/config/SYSTEM Windows/System32/config/SOFTWARE; do
+    cmp "$tmp/built/$f" "$ex/$f" || fail "examples/seed-case/$f differs from tests/tools/mkseed output"
+done
 
 "$UPDX" analyze --format json "$ex" > "$tmp/report.json"
 j() { jq -r "$1" "$tmp/report.json"; }
