@@ -505,7 +505,8 @@ static void service_reasons(fctx *x, const candidate *k, const updx_sys_service 
         reason(x);
         char where[512];
         snprintf(where, sizeof where, "%s: Start=%u", svc->source.key ? svc->source.key : svc->name, svc->start);
-        evidence(x, svc->source.file, UPDX_NO_LINE, UPDX_NO_OFFSET, updx_arena_strdup(&x->c->arena, where));
+        evidence(x, svc->source.file, svc->source.line, svc->source.line ? UPDX_NO_OFFSET : svc->source.offset,
+                 updx_arena_strdup(&x->c->arena, where));
         updx_finding_add_source(&x->c->arena, x->f, "registry");
     }
     const char *why = NULL;

@@ -221,8 +221,12 @@ static void ingest_values(hive_walk *w, libregf_key_t *k, const char *path)
             continue;
         }
         updx_reg_value v;
-        if (convert_value(w, rv, path, &v, name, sizeof name))
+        if (convert_value(w, rv, path, &v, name, sizeof name)) {
+            off64_t cell = 0;
+            v.line = 0;
+            v.offset = libregf_value_get_offset(rv, &cell, NULL) == 1 && cell >= 0 ? (uint64_t)cell : UPDX_NO_OFFSET;
             updx_sys_ingest_value(w->c, w->member, w->kind, path, &v);
+        }
         libregf_value_free(&rv, NULL);
     }
 }

@@ -166,6 +166,7 @@ static updx_sys_service *service_for(updx_case *c, updx_sys_facts *f, const char
     s->control_set = cs;
     s->source.file = updx_arena_strdup(&c->arena, member);
     s->source.key = dup_prefix(c, pp, name_i + 1);
+    s->source.offset = UPDX_NO_OFFSET;
     updx_avec_init(&s->owners, sizeof(const char *), SYS_MAX_LIST_ITEMS);
     return s;
 }
@@ -180,6 +181,9 @@ static void ingest_service(updx_case *c, updx_sys_facts *f, const char *member,
     if (is_name(v, "Start") && v->has_num) {
         s->has_start = true;
         s->start = (uint32_t)v->num;
+        /* the Start value is what a plan changes and restores: cite where it was read */
+        s->source.line = v->line;
+        s->source.offset = v->offset;
     } else if (is_name(v, "Type") && v->has_num) {
         s->has_type = true;
         s->type = (uint32_t)v->num;
@@ -225,6 +229,8 @@ static void ingest_class(updx_case *c, updx_sys_facts *f, const char *member,
         cf->control_set = cs;
         cf->source.file = updx_arena_strdup(&c->arena, member);
         cf->source.key = dup_prefix(c, pp, 4);
+        cf->source.line = v->line;
+        cf->source.offset = v->offset;
         updx_avec_init(&cf->upper, sizeof(const char *), SYS_MAX_LIST_ITEMS);
         updx_avec_init(&cf->lower, sizeof(const char *), SYS_MAX_LIST_ITEMS);
     }
@@ -272,6 +278,8 @@ static void ingest_network(updx_case *c, updx_sys_facts *f, const char *member,
         nf->control_set = cs;
         nf->source.file = updx_arena_strdup(&c->arena, member);
         nf->source.key = dup_prefix(c, pp, 5);
+        nf->source.line = v->line;
+        nf->source.offset = v->offset;
     }
     if (!ndi && is_name(v, "ComponentId"))
         nf->component_id = str_of(c, v);
@@ -305,6 +313,8 @@ static void ingest_setting(updx_case *c, updx_sys_facts *f, const char *member,
     s->value = value_text(c, v);
     s->source.file = updx_arena_strdup(&c->arena, member);
     s->source.key = dup_prefix(c, pp, pp->n);
+    s->source.line = v->line;
+    s->source.offset = v->offset;
 }
 
 static void ingest_current_version(updx_case *c, updx_sys_facts *f, const char *member,
@@ -366,6 +376,8 @@ static void ingest_program(updx_case *c, updx_sys_facts *f, const char *member,
         p->wow64 = wow64;
         p->source.file = updx_arena_strdup(&c->arena, member);
         p->source.key = dup_prefix(c, pp, key_i + 1);
+        p->source.line = v->line;
+        p->source.offset = v->offset;
     }
     const char *s = updx_arena_strdup(&c->arena, v->str);
     switch (which) {

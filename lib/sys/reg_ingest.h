@@ -37,6 +37,8 @@ typedef struct updx_reg_value {
     size_t nmulti;
     bool has_num;               /* REG_DWORD/QWORD (and DWORD_BE) */
     uint64_t num;
+    uint64_t line;              /* where it was read: line of a .reg/reg query text, or 0 */
+    uint64_t offset;            /* byte offset of the value cell in a hive, or UPDX_NO_OFFSET */
 } updx_reg_value;
 
 /* Caps on what one registry source may add (hostile input). */

@@ -346,6 +346,8 @@ static void reg_value_line(reg_parse *p, const char *s, const updx_line *l)
         bad_line(p, l, "registry export value has an unknown data format");
         ok = false;
     }
+    v.line = l->number;
+    v.offset = UPDX_NO_OFFSET;
     if (ok && p->hive != UPDX_HIVE_UNKNOWN)
         updx_sys_ingest_value(p->c, p->member, p->hive, p->key, &v);
     free(name);
@@ -418,6 +420,8 @@ static void query_value_line(reg_parse *p, const char *s, const updx_line *l)
         v.str = data;
     }
 #undef TYPE_IS
+    v.line = l->number;
+    v.offset = UPDX_NO_OFFSET;
     if (ok && p->hive != UPDX_HIVE_UNKNOWN)
         updx_sys_ingest_value(p->c, p->member, p->hive, p->key, &v);
     free(name);

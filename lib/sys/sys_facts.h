@@ -23,6 +23,8 @@
 typedef struct updx_sys_source {
     const char *file;
     const char *key;   /* e.g. "ControlSet001\Services\lwfmgr" (below the hive root) */
+    uint64_t line;     /* the .reg line of the value that made the record, or 0 */
+    uint64_t offset;   /* its value cell's offset in the hive, or UPDX_NO_OFFSET */
 } updx_sys_source;
 
 /* Service Start values. */
