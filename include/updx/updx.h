@@ -46,6 +46,26 @@ typedef struct updx_limits {
 
 void updx_limits_default(updx_limits *limits);
 
+/* ---- analysing a bundle -------------------------------------------------------------
+ * The whole job in four calls. A report owns everything it refers to; free it with
+ * updx_report_free. The returned strings are malloc'd: the caller frees them with free(). */
+typedef struct updx_report updx_report;
+
+/* Analyses the bundle at `path` (an archive, a folder or one file). limits may be NULL
+ * (defaults); codepage may be NULL (guess the code page of non-UTF-8 lines). *out gets the
+ * report even when the status is negative (its notes say why). Returns UPDX_OK, UPDX_PARTIAL
+ * (something was damaged or cut short) or a negative updx_status when nothing could be read. */
+int updx_report_analyze(const char *path, const updx_limits *limits, const char *codepage, updx_report **out);
+
+/* The report as JSON text (docs/report-schema.json), or NULL when out of memory. */
+char *updx_report_json(const updx_report *r);
+
+/* The report for people: format "text", "md" or "summary"; lang "en" or "zh". NULL when a
+ * name is unknown or memory runs out. */
+char *updx_report_render(const updx_report *r, const char *format, const char *lang);
+
+void updx_report_free(updx_report *r);
+
 /* The library's version, e.g. "0.1.0". */
 const char *updx_version(void);
 
