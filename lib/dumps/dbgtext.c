@@ -832,11 +832,5 @@ int updx_dbgtext_parse(updx_case *c, const char *member, updx_text *t)
 
 int updx_dbgtext_parse_mem(updx_case *c, const char *member, const void *data, size_t len)
 {
-    updx_text *t;
-    int rc = updx_text_open_mem(&t, data, len, NULL);
-    if (rc != UPDX_OK)
-        return rc;
-    rc = updx_dbgtext_parse(c, member, t);
-    updx_text_close(t);
-    return rc;
+    return updx_case_read_text_mem(c, member, data, len, updx_dbgtext_parse);
 }

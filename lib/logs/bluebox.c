@@ -107,11 +107,5 @@ int updx_bluebox_read(updx_case *c, const char *member, updx_text *t)
 
 int updx_bluebox_read_mem(updx_case *c, const char *member, const void *data, size_t len)
 {
-    updx_text *t = NULL;
-    int rc = updx_text_open_mem(&t, data, len, NULL);
-    if (rc != UPDX_OK)
-        return rc;
-    rc = updx_bluebox_read(c, member, t);
-    updx_text_close(t);
-    return rc;
+    return updx_case_read_text_mem(c, member, data, len, updx_bluebox_read);
 }

@@ -935,16 +935,7 @@ int updx_setupapi_parse(updx_case *c, const char *member, updx_text *t)
 
 int updx_setupapi_parse_mem(updx_case *c, const char *member, const void *data, size_t len)
 {
-    updx_text *t = NULL;
-    updx_text_opts opts = {0};
-    if (c)
-        opts.max_line_bytes = c->limits.max_line_bytes;
-    int rc = updx_text_open_mem(&t, data, len, &opts);
-    if (rc != UPDX_OK)
-        return rc;
-    rc = updx_setupapi_parse(c, member, t);
-    updx_text_close(t);
-    return rc;
+    return updx_case_read_text_mem(c, member, data, len, updx_setupapi_parse);
 }
 
 /* ---------------------------------------------------------------------------------------- */

@@ -2,6 +2,7 @@
 #include "model/case.h"
 
 #include "model/finding.h"
+#include "text/text.h"
 
 #include <stdlib.h>
 
@@ -49,4 +50,17 @@ updx_crash *updx_case_add_crash(updx_case *c, const char *source, updx_crash_ori
     updx_avec_init(&cr->frames, sizeof(updx_frame), CRASH_MAX_FRAMES);
     updx_avec_init(&cr->modules, sizeof(updx_module), CRASH_MAX_MODULES);
     return cr;
+}
+
+int updx_case_read_text_mem(updx_case *c, const char *member, const void *data, size_t len,
+                            updx_text_reader read)
+{
+    updx_text *t = NULL;
+    updx_text_opts opts = {.max_line_bytes = c ? c->limits.max_line_bytes : 0};
+    int rc = updx_text_open_mem(&t, data, len, &opts);
+    if (rc != UPDX_OK)
+        return rc;
+    rc = read(c, member, t);
+    updx_text_close(t);
+    return rc;
 }

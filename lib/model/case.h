@@ -112,6 +112,14 @@ typedef struct updx_case {
     updx_avec findings;            /* updx_finding (model/finding.h), most likely first */
 } updx_case;
 
+struct updx_text;
+/* A reader of one text member: parses the lines of t into c. */
+typedef int (*updx_text_reader)(updx_case *c, const char *member, struct updx_text *t);
+/* Runs a text reader over bytes in memory with the case's line limit (c may be NULL): the
+ * pure entry point that every text reader's _mem variant, test and fuzzer uses. */
+int updx_case_read_text_mem(updx_case *c, const char *member, const void *data, size_t len,
+                            updx_text_reader read);
+
 /* limits may be NULL (defaults). Returns NULL when out of memory. Free with updx_case_free. */
 updx_case *updx_case_new(const char *bundle_name, const updx_limits *limits);
 void updx_case_free(updx_case *c);

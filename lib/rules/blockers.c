@@ -10,27 +10,6 @@
 
 enum { BLOCKER_COLUMNS = 11, BLOCKER_MAX_FIELD = 512 };
 
-static bool glob_ci(const char *g, const char *s)
-{
-    const char *star = NULL, *ss = NULL;
-    while (*s) {
-        if (*g == '*') {
-            star = g++;
-            ss = s;
-        } else if (*g == '?' || (*g && updx_ascii_lower(*g) == updx_ascii_lower(*s))) {
-            g++;
-            s++;
-        } else if (star) {
-            g = star + 1;
-            s = ++ss;
-        } else
-            return false;
-    }
-    while (*g == '*')
-        g++;
-    return !*g;
-}
-
 /* Splits one TSV line into fields (pointers into buf). */
 static int split(char *buf, char **fields)
 {
@@ -72,7 +51,7 @@ static bool find(updx_arena *a, const char *key, int column, updx_blocker *out)
                 if (column == 0) {
                     char with_sys[270];
                     snprintf(with_sys, sizeof with_sys, "%s.sys", name);
-                    hit = glob_ci(fl[0], name) || (!has_ext && glob_ci(fl[0], with_sys));
+                    hit = updx_glob_ci(fl[0], name) || (!has_ext && updx_glob_ci(fl[0], with_sys));
                 } else {
                     /* ';'-separated ids */
                     for (char *t = fl[column]; t && *t && !hit;) {

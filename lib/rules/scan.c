@@ -358,28 +358,6 @@ const char *rules_expand(updx_arena *a, const char *tmpl, const char *const *nam
     return updx_arena_strdup(a, out);
 }
 
-static bool glob_match(const char *g, const char *s)
-{
-    /* '*' and '?', ASCII case-insensitive, iterative with one backtrack point */
-    const char *star = NULL, *ss = NULL;
-    while (*s) {
-        if (*g == '*') {
-            star = g++;
-            ss = s;
-        } else if (*g == '?' || (*g && updx_ascii_lower(*g) == updx_ascii_lower(*s))) {
-            g++;
-            s++;
-        } else if (star) {
-            g = star + 1;
-            s = ++ss;
-        } else
-            return false;
-    }
-    while (*g == '*')
-        g++;
-    return !*g;
-}
-
 /* Numbers written differently ("0x30018", "0x00030018", "196632") are the same value. */
 static bool values_equal(const char *a, const char *b)
 {
@@ -435,7 +413,7 @@ static bool cond_holds(updx_rule_scan *s, const rule_cond *c, const hit *caps, u
             any = want[0] && updx_str_starts_with_ci(x, want[0]);
             break;
         case OP_GLOB:
-            any = want[0] && glob_match(want[0], x);
+            any = want[0] && updx_glob_ci(want[0], x);
             break;
         case OP_REGEX:
             any = pcre2_match(c->re, (PCRE2_SPTR)x, strlen(x), 0, 0, s->md, s->mctx) >= 0;

@@ -25,7 +25,8 @@ void updx_arena_free(updx_arena *a);
 
 /* Zeroed memory aligned for any type, or NULL when the cap is reached or malloc fails. */
 void *updx_arena_alloc(updx_arena *a, size_t size);
-/* Copies; the result is NUL-terminated. NULL input gives NULL. */
+/* Copies; the result is NUL-terminated. NULL input gives NULL. strndup copies exactly n
+ * bytes (unlike libc strndup it does not stop at a NUL): s must hold n bytes. */
 char *updx_arena_strdup(updx_arena *a, const char *s);
 char *updx_arena_strndup(updx_arena *a, const char *s, size_t n);
 char *updx_arena_printf(updx_arena *a, const char *fmt, ...)

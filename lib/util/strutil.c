@@ -119,3 +119,24 @@ bool updx_parse_dec(const char *s, size_t len, uint64_t *value, size_t *used)
         *used = i;
     return true;
 }
+
+bool updx_glob_ci(const char *g, const char *s)
+{
+    const char *star = NULL, *ss = NULL;
+    while (*s) {
+        if (*g == '*') {
+            star = g++;
+            ss = s;
+        } else if (*g == '?' || (*g && updx_ascii_lower(*g) == updx_ascii_lower(*s))) {
+            g++;
+            s++;
+        } else if (star) {
+            g = star + 1;
+            s = ++ss;
+        } else
+            return false;
+    }
+    while (*g == '*')
+        g++;
+    return !*g;
+}

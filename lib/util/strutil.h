@@ -21,6 +21,9 @@ bool updx_str_ends_with_ci(const char *s, const char *suffix);
 bool updx_str_starts_with_ci(const char *s, const char *prefix);
 /* Finds needle in [hay, hay+len) ignoring ASCII case; NULL when absent. */
 const char *updx_memcasemem(const char *hay, size_t len, const char *needle, size_t nlen);
+/* Matches s against a glob with '*' and '?', ASCII case-insensitive (one backtrack point,
+ * so linear in practice). */
+bool updx_glob_ci(const char *pattern, const char *s);
 /* The last path component, after either '/' or '\'. Points into s. */
 const char *updx_path_basename(const char *s);
 /* Trims ASCII spaces, tabs, CR and LF from both ends of [s, s+*len); returns the new start. */
