@@ -99,7 +99,7 @@ static int print_view(const updx_fleet_rows *rows, updx_fleet_format fmt, updx_l
         return CLI_FAIL;
     }
     updx_buf out;
-    updx_buf_init(&out, 1 << 16);
+    updx_buf_init(&out, (size_t)1 << 30);  /* the view of a million machines fits */
     int rc = updx_fleet_render(view, fmt, lang, &out);
     json_decref(view);
     if (rc == UPDX_OK && out.len)
@@ -210,7 +210,7 @@ static int fleet_run_cmd(int argc, char **argv)
     }
     if (db) {
         updx_buf joined;
-        updx_buf_init(&joined, 256);
+        updx_buf_init(&joined, (size_t)1 << 20);
         for (size_t i = 0; i < npaths; i++)
             updx_buf_printf(&joined, "%s%s", i ? "\n" : "", paths[i]);
         updx_buf_addc(&joined, '\0');

@@ -504,6 +504,9 @@ typedef struct pool {
     size_t nknown;
     pthread_mutex_t mu;
     pthread_cond_t ready;
+    pthread_cond_t space;
+    size_t queued;        /* finished results not yet committed */
+    size_t max_queued;    /* workers wait beyond this: bounded memory, prompt cancel */
     size_t next;          /* next bundle to take */
     unsigned alive;       /* workers still running */
     result *head, *tail;  /* finished, in order of finishing */
@@ -590,6 +593,8 @@ static void *worker(void *arg)
     pool *p = arg;
     for (;;) {
         pthread_mutex_lock(&p->mu);
+        while (p->queued >= p->max_queued && p->next < p->n && !(p->o->cancel && *p->o->cancel))
+            pthread_cond_wait(&p->space, &p->mu);
         bool stop = p->next >= p->n || (p->o->cancel && *p->o->cancel);
         size_t i = p->next;
         if (!stop)
@@ -607,6 +612,7 @@ static void *worker(void *arg)
             else
                 p->head = res;
             p->tail = res;
+            p->queued++;
         }
         pthread_cond_signal(&p->ready);
         pthread_mutex_unlock(&p->mu);
@@ -648,7 +654,7 @@ int updx_fleet_run(char *const *bundles, size_t n, const updx_fleet_opts *o, upd
         jobs = UPDX_FLEET_MAX_JOBS;
     if (jobs > n && n > 0)
         jobs = (unsigned)n;
-    pool p = {.bundles = bundles, .n = n, .o = o};
+    pool p = {.bundles = bundles, .n = n, .o = o, .max_queued = jobs};
     if (o->db) {
         int k = updx_fleet_db_keys(o->db, &p.known, &p.nknown);
         if (k < 0)
@@ -658,6 +664,7 @@ int updx_fleet_run(char *const *bundles, size_t n, const updx_fleet_opts *o, upd
     }
     pthread_mutex_init(&p.mu, NULL);
     pthread_cond_init(&p.ready, NULL);
+    pthread_cond_init(&p.space, NULL);
     pthread_t *threads = calloc(jobs ? jobs : 1, sizeof *threads);
     if (!threads) {
         updx_fleet_paths_free(p.known, p.nknown);
@@ -688,6 +695,8 @@ int updx_fleet_run(char *const *bundles, size_t n, const updx_fleet_opts *o, upd
         p.head = res->next;
         if (!p.head)
             p.tail = NULL;
+        p.queued--;
+        pthread_cond_broadcast(&p.space);
         pthread_mutex_unlock(&p.mu);
 
         updx_fleet_row *r = &res->row;
@@ -744,6 +753,7 @@ int updx_fleet_run(char *const *bundles, size_t n, const updx_fleet_opts *o, upd
     updx_fleet_paths_free(seen.v, seen.len);
     updx_fleet_paths_free(p.known, p.nknown);
     pthread_cond_destroy(&p.ready);
+    pthread_cond_destroy(&p.space);
     pthread_mutex_destroy(&p.mu);
     if (final)
         *final = prog;

@@ -104,7 +104,8 @@ bool updx_fleet_db_has(updx_fleet_db *db, const char *key);
 int updx_fleet_db_put(updx_fleet_db *db, int64_t run_id, const updx_fleet_row *row, const char *report_json);
 /* Counts a skipped bundle in the run. */
 int updx_fleet_db_count_skip(updx_fleet_db *db, int64_t run_id);
-/* Every bundle of the history, ordered by key. */
+/* Every bundle of the history, ordered by key; of several records with the same path (the
+ * bundle changed between runs) only the latest. */
 int updx_fleet_db_load(updx_fleet_db *db, updx_fleet_rows *out);
 /* The stored report of one bundle (malloc'd) or NULL. */
 char *updx_fleet_db_report(updx_fleet_db *db, const char *key);

@@ -51,7 +51,8 @@ static const char schema_sql[] =
     "  seconds REAL,"
     "  run_id INTEGER REFERENCES runs(id),"
     "  report TEXT);"
-    "CREATE INDEX IF NOT EXISTS bundles_signature ON bundles(signature);";
+    "CREATE INDEX IF NOT EXISTS bundles_signature ON bundles(signature);"
+    "CREATE INDEX IF NOT EXISTS bundles_path ON bundles(path);";
 
 static void set_err(char *err, size_t size, const char *what, sqlite3 *db)
 {
@@ -332,7 +333,10 @@ int updx_fleet_db_load(updx_fleet_db *h, updx_fleet_rows *out)
     if (sqlite3_prepare_v2(h->db,
                            "SELECT key, path, machine, status, error, signature, rule, culprit, codes,"
                            " confidence, title_en, title_zh, remediation, first_time, last_time,"
-                           " analysed_at, seconds FROM bundles ORDER BY key",
+                           " analysed_at, seconds FROM bundles"
+                           /* a bundle that changed since (same path, new key) counts once: its
+                            * latest record (INSERT OR REPLACE gives every write a new rowid) */
+                           " WHERE rowid IN (SELECT max(rowid) FROM bundles GROUP BY path) ORDER BY key",
                            -1, &st, NULL) != SQLITE_OK)
         return UPDX_ERR_IO;
     int rc = UPDX_OK;

@@ -410,7 +410,7 @@ static int render_csv(const json_t *view, updx_lang lang, updx_buf *o)
         updx_buf_addc(o, ',');
         /* the steps, numbered, one per line inside the quoted cell */
         updx_buf steps;
-        updx_buf_init(&steps, 256);
+        updx_buf_init(&steps, (size_t)1 << 20);  /* a plan is a few KiB */
         const json_t *list = g ? json_object_get(json_object_get(g, "remediation"), "steps") : NULL;
         size_t k;
         const json_t *s;
