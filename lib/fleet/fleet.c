@@ -670,12 +670,16 @@ int updx_fleet_run(char *const *bundles, size_t n, const updx_fleet_opts *o, upd
         updx_fleet_paths_free(p.known, p.nknown);
         return UPDX_ERR_NOMEM;
     }
+    /* held while starting: a worker that finishes at once must not count itself out before
+     * it was counted in */
+    pthread_mutex_lock(&p.mu);
     for (unsigned i = 0; i < jobs; i++) {
         if (pthread_create(&threads[i], NULL, worker, &p) != 0)
             break;
         p.alive++;
     }
     unsigned started = p.alive;
+    pthread_mutex_unlock(&p.mu);
     if (started == 0 && n > 0) {
         free(threads);
         updx_fleet_paths_free(p.known, p.nknown);
