@@ -6,11 +6,13 @@
 extern const cli_command cmd_analyze;
 extern const cli_command cmd_cat;
 extern const cli_command cmd_explain;
+extern const cli_command cmd_fleet;
 extern const cli_command cmd_inventory;
 extern const cli_command cmd_rules;
 
 const cli_command *const cli_commands[] = {
     &cmd_analyze,
+    &cmd_fleet,
     &cmd_inventory,
     &cmd_explain,
     &cmd_rules,

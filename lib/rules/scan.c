@@ -58,12 +58,62 @@ struct updx_rule_scan {
     pcre2_match_context *mctx;
     uint64_t *lit_gen;  /* per literal: line generation it was last searched in */
     bool *lit_found;
+    uint64_t *lit_bits;   /* LIT_HASH_SIZE bits: hashes of the literals' first three bytes */
+    uint64_t *lit_pairs;  /* 65536 bits: the literals' first two bytes (case folded) */
+    uint32_t *lit_hash;   /* per literal: that hash */
     uint64_t gen;
     const char *member_src;  /* caller's pointer, to notice a new member cheaply */
     const char *member;      /* our copy in the case arena */
     const char *kind_name;
     bool prefilter;
 };
+
+/* Every literal of a line is looked for in one pass: a bitmap of the literals' first two
+ * bytes (ASCII case folded), then one of the hashes of their first three, say where one may
+ * start, and only there are they compared. One memmem per literal and line took two thirds
+ * of the time on big logs. */
+#define LIT_HASH_BITS 16
+#define LIT_HASH_SIZE (1u << LIT_HASH_BITS)
+
+static inline uint32_t lit_hash3(const unsigned char *t)
+{
+    uint32_t v = (uint32_t)(unsigned char)updx_ascii_lower((char)t[0]) << 16 |
+                 (uint32_t)(unsigned char)updx_ascii_lower((char)t[1]) << 8 |
+                 (uint32_t)(unsigned char)updx_ascii_lower((char)t[2]);
+    return (v * 0x9E3779B1u) >> (32 - LIT_HASH_BITS);
+}
+
+static void find_literals(updx_rule_scan *s, const updx_line *line)
+{
+    const updx_ruleset *rs = s->rs;
+    for (size_t id = 0; id < rs->nliterals; id++) {
+        s->lit_found[id] = false;
+        s->lit_gen[id] = rs->literals[id].len >= 3 ? s->gen : 0;
+    }
+    const unsigned char *t = (const unsigned char *)line->text;
+    size_t len = line->len;
+    if (len < 3)
+        return;
+    /* the pair of bytes is a direct bit lookup, carried from one position to the next */
+    unsigned prev = (unsigned char)updx_ascii_lower((char)t[0]);
+    for (size_t i = 0; i + 3 <= len; i++) {
+        unsigned next = (unsigned char)updx_ascii_lower((char)t[i + 1]);
+        unsigned pair = prev << 8 | next;
+        prev = next;
+        if (!(s->lit_pairs[pair / 64] & ((uint64_t)1 << (pair % 64))))
+            continue;
+        uint32_t h = lit_hash3(t + i);
+        if (!(s->lit_bits[h / 64] & ((uint64_t)1 << (h % 64))))
+            continue;
+        for (size_t id = 0; id < rs->nliterals; id++) {
+            const rule_literal *lit = &rs->literals[id];
+            if (s->lit_hash[id] != h || s->lit_found[id] || lit->len < 3 || lit->len > len - i)
+                continue;
+            s->lit_found[id] = lit->nocase ? updx_strncasecmp(line->text + i, lit->text, lit->len) == 0
+                                           : memcmp(t + i, lit->text, lit->len) == 0;
+        }
+    }
+}
 
 updx_rule_scan *updx_rules_scan_new(const updx_ruleset *rs, updx_case *c)
 {
@@ -82,9 +132,23 @@ updx_rule_scan *updx_rules_scan_new(const updx_ruleset *rs, updx_case *c)
     s->mctx = pcre2_match_context_create(NULL);
     s->lit_gen = calloc(rs->nliterals ? rs->nliterals : 1, sizeof *s->lit_gen);
     s->lit_found = calloc(rs->nliterals ? rs->nliterals : 1, sizeof *s->lit_found);
-    if (!s->rules || !s->md || !s->mctx || !s->lit_gen || !s->lit_found) {
+    s->lit_bits = calloc(LIT_HASH_SIZE / 64, sizeof *s->lit_bits);
+    s->lit_pairs = calloc(65536 / 64, sizeof *s->lit_pairs);
+    s->lit_hash = calloc(rs->nliterals ? rs->nliterals : 1, sizeof *s->lit_hash);
+    if (!s->rules || !s->md || !s->mctx || !s->lit_gen || !s->lit_found || !s->lit_bits || !s->lit_hash ||
+        !s->lit_pairs) {
         updx_rules_scan_free(s);
         return NULL;
+    }
+    for (size_t i = 0; i < rs->nliterals; i++) {
+        const unsigned char *t = (const unsigned char *)rs->literals[i].text;
+        if (rs->literals[i].len < 3)
+            continue;  /* the loader derives none shorter; such a literal is never cached */
+        s->lit_hash[i] = lit_hash3(t);
+        s->lit_bits[s->lit_hash[i] / 64] |= (uint64_t)1 << (s->lit_hash[i] % 64);
+        unsigned pair = (unsigned)(unsigned char)updx_ascii_lower((char)t[0]) << 8 |
+                        (unsigned char)updx_ascii_lower((char)t[1]);
+        s->lit_pairs[pair / 64] |= (uint64_t)1 << (pair % 64);
     }
     pcre2_set_match_limit(s->mctx, RULE_MATCH_LIMIT);
     for (size_t i = 0; i < rs->nrules; i++) {
@@ -114,6 +178,9 @@ void updx_rules_scan_free(updx_rule_scan *s)
     pcre2_match_context_free(s->mctx);
     free(s->lit_gen);
     free(s->lit_found);
+    free(s->lit_bits);
+    free(s->lit_pairs);
+    free(s->lit_hash);
     updx_arena_free(&s->pend);
     free(s);
 }
@@ -276,6 +343,8 @@ void updx_rules_scan_line(updx_rule_scan *s, updx_kind kind, const char *member,
     if (!n)
         return;
     s->gen++;
+    if (s->prefilter)
+        find_literals(s, line);
     const kind_entry *e = rs->by_kind[kind];
     for (size_t i = 0; i < n; i++) {
         const rule_pattern *p = &rs->rules[e[i].rule]->pats[e[i].pat];

@@ -1,0 +1,167 @@
+#!/bin/sh
+# run.sh: the speed benchmark of issue 7 (not a test: ctest never runs it).
+#
+#   bench/run.sh [BUILD_DIR]            (default BUILD_DIR: ./build, a Release or RelWithDebInfo tree)
+#
+# Generates, from the real line shapes of the shared corpus (read now, never copied into the
+# repository), a big setupact.log, a big setupapi.dev.log and a fleet of bundles; then times
+#   - `updx analyze` of each big log (one file = one bundle) against `rg -F -f ANCHORS` (the
+#     rules' literal prefilters, from bench/anchors.c) and against `wc -l` on the same file,
+#   - `updx analyze` of a real triage dump, and the dump parser alone (bench/dump_bench.c),
+#   - `updx fleet` over the fleet with 1 and with 2 workers,
+# and prints wall and CPU seconds, MiB/s, peak RSS (/usr/bin/time -v's "Maximum resident set
+# size"), and the ratios the issue sets targets for. Every timing is the best of RUNS runs.
+#
+# Environment: SETUPACT_MB (1024), SETUPAPI_MB (300), FLEET (2000), RUNS (3),
+# BENCH_DIR (scratch space, default /tmp/updx-bench; needs about 1.5 GiB plus the fleet),
+# UPDX_CORPUS (default: ../shared/corpus next to the source tree).
+set -eu
+src=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-$src/build}
+corpus=${UPDX_CORPUS:-$src/../shared/corpus}
+work=${BENCH_DIR:-/tmp/updx-bench}
+SETUPACT_MB=${SETUPACT_MB:-1024}
+SETUPAPI_MB=${SETUPAPI_MB:-300}
+FLEET=${FLEET:-2000}
+RUNS=${RUNS:-3}
+updx=$build/updx
+[ -x "$updx" ] || { echo "run.sh: no $updx: build first" >&2; exit 1; }
+[ -d "$corpus/logs" ] || { echo "run.sh: no corpus at $corpus" >&2; exit 1; }
+command -v rg >/dev/null || { echo "run.sh: rg (ripgrep) is missing" >&2; exit 1; }
+[ -x /usr/bin/time ] || { echo "run.sh: /usr/bin/time is missing (package time)" >&2; exit 1; }
+mkdir -p "$work"
+
+# --- tools -------------------------------------------------------------------------------
+libs="$(pkg-config --libs libarchive libcrypto libpcre2-8 jansson yaml-0.1 libxml-2.0 sqlite3 libregf libevtx libbfio) -lpthread -lm"
+cc -O2 -std=c17 -o "$work/gen_log" "$src/bench/gen_log.c"
+cc -O2 -std=c17 -I"$src/lib" -I"$src/include" -o "$work/anchors" "$src/bench/anchors.c" "$build/libupdx.a" $libs
+cc -O2 -std=c17 -I"$src/lib" -I"$src/include" -o "$work/dump_bench" "$src/bench/dump_bench.c" "$build/libupdx.a" $libs
+"$work/anchors" >"$work/anchors.txt"
+"$work/anchors" -i >"$work/anchors-i.txt"
+
+# --- inputs --------------------------------------------------------------------------------
+L=$corpus/logs
+act_sources="$L/silvermaz-24h2-upgrade/SetupAct.log $L/baslr-w10-rollback/Rollback/setupact.log
+ $L/ricka-diskprov-50013/setupact.log $L/bitbtrust-winpe-ibs/setupact.log $L/cralborn-azure-panther/Panther/setupact.log"
+api_sources="$L/plaso-setupapi-10240/setupapi.dev.log $L/baslr-w10-rollback/Rollback/setupapi/setupapi.dev.log
+ $L/ttx-setupapi-cp1251/setupapi.dev.log"
+gen() { # gen OUT MIB SOURCES...: (re)generate when the size differs
+    out=$1
+    bytes=$(($2 * 1048576))
+    shift 2
+    if [ ! -f "$out" ] || [ "$(wc -c <"$out")" -ne "$bytes" ]; then
+        # shellcheck disable=SC2086
+        "$work/gen_log" "$out" "$bytes" $*
+    fi
+}
+# shellcheck disable=SC2086
+gen "$work/setupact.log" "$SETUPACT_MB" $act_sources
+# shellcheck disable=SC2086
+gen "$work/setupapi.dev.log" "$SETUPAPI_MB" $api_sources
+
+# --- timing --------------------------------------------------------------------------------
+# measure LABEL CMD...: best wall time of RUNS runs; sets W (wall s), C (cpu s), R (peak RSS KiB)
+measure() {
+    label=$1
+    shift
+    W=""
+    i=0
+    while [ $i -lt "$RUNS" ]; do
+        # wall time from the nanosecond clock (time -v rounds to 10 ms), RSS and CPU from time -v
+        t0=$(date +%s%N)
+        /usr/bin/time -v -o "$work/time.txt" "$@" >/dev/null 2>"$work/stderr.txt" || true
+        t1=$(date +%s%N)
+        w=$(awk "BEGIN { print ($t1 - $t0) / 1e9 }")
+        u=$(awk -F': ' '/User time/ { print $2 }' "$work/time.txt")
+        s=$(awk -F': ' '/System time/ { print $2 }' "$work/time.txt")
+        r=$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$work/time.txt")
+        if [ -z "$W" ] || awk "BEGIN { exit !($w < $W) }"; then
+            W=$w
+            C=$(awk "BEGIN { print $u + $s }")
+            R=$r
+        fi
+        i=$((i + 1))
+    done
+    printf '  %-34s wall %8.3f s  cpu %8.3f s  peak RSS %7.1f MiB\n' "$label" "$W" "$C" "$(awk "BEGIN { print $R / 1024 }")"
+}
+
+# read the file once first, so every tool reads it from the page cache
+warm() { cat "$1" >/dev/null; }
+
+big() { # big FILE MIB
+    f=$1
+    mib=$2
+    warm "$f"
+    echo "$(basename "$f"), $mib MiB:"
+    measure "updx analyze --format json" "$updx" analyze --format json "$f"
+    uw=$W
+    ur=$R
+    uc=$C
+    if [ -s "$work/anchors-i.txt" ]; then
+        measure "rg -F -f anchors (+ -i anchors)" sh -c "rg -c -F -f '$work/anchors.txt' '$f'; rg -c -i -F -f '$work/anchors-i.txt' '$f'"
+    else
+        measure "rg -c -F -f anchors ($(wc -l <"$work/anchors.txt") literals)" rg -c -F -f "$work/anchors.txt" "$f"
+    fi
+    rw=$W
+    measure "wc -l" wc -l "$f"
+    ww=$W
+    awk -v mib="$mib" -v uw="$uw" -v uc="$uc" -v rw="$rw" -v ww="$ww" -v ur="$ur" 'BEGIN {
+        if (uc <= 0) uc = 0.001
+        printf "  updx %.0f MiB/s (cpu %.0f MiB/s), rg %.0f MiB/s, wc -l %.0f MiB/s\n", mib / uw, mib / uc, mib / rw, mib / ww
+        printf "  ratio updx/rg time %.2f (target <= 1.0); updx/wc throughput %.3f (target >= 0.333); peak RSS %.1f MiB (target < 64)\n\n",
+               uw / rw, ww / uw, ur / 1024 }'
+}
+
+echo "updx benchmark: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), best of $RUNS"
+echo "updx $("$updx" --version 2>/dev/null || echo '?'), rg $(rg --version 2>/dev/null | sed -n 1p | cut -d' ' -f2)"
+echo
+big "$work/setupact.log" "$SETUPACT_MB"
+big "$work/setupapi.dev.log" "$SETUPAPI_MB"
+
+# --- a triage dump ---------------------------------------------------------------------------
+dump=$corpus/dumps/rizin-testbins_triage_x64.dmp
+if [ -f "$dump" ]; then
+    echo "triage dump $(basename "$dump") ($(wc -c <"$dump") bytes):"
+    "$work/dump_bench" "$dump" 200 | sed 's/^/  dump_bench: /'
+    # whole processes are a few ms: time 20 in a row and divide
+    measure "20 x updx analyze (whole process)" sh -c "for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do '$updx' analyze --format json '$dump' >/dev/null; done"
+    dw=$W
+    measure "20 x updx --version (start-up)" sh -c "for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do '$updx' --version >/dev/null; done"
+    awk -v a="$dw" -v b="$W" 'BEGIN { printf "  per process: analyze %.1f ms, of which start-up %.1f ms\n", a * 50, b * 50 }'
+    echo "  target: under 10 ms"
+    echo
+fi
+
+# --- the fleet -------------------------------------------------------------------------------
+fleet=$work/fleet-$FLEET
+if [ ! -f "$fleet/.complete" ]; then
+    rm -rf "$fleet"
+    mkdir -p "$fleet"
+    # a 256 KiB new-OS setupact.log of real shapes in every bundle, so bundles are not toy-sized
+    "$work/gen_log" "$work/newos-setupact.log" 262144 $act_sources
+    i=0
+    for_driver() { case $(($1 % 7)) in 0|1|2|3) echo lwfmgr ;; 4) echo npcapflt ;; 5) echo vwifimf ;; *) echo netfilt ;; esac; }
+    while [ $i -lt "$FLEET" ]; do
+        d=$fleet/pc-$(printf '%05d' $i)
+        cp -R "$src/examples/seed-case" "$d"
+        cp "$work/newos-setupact.log" "$d/Windows/setupact.log"
+        drv=$(for_driver $i)
+        if [ "$drv" != lwfmgr ]; then
+            for f in $(grep -rl lwfmgr "$d"); do sed "s/lwfmgr/$drv/g" "$f" >"$f.new" && mv "$f.new" "$f"; done
+        fi
+        printf '{"collector": "bench", "machine": {"ComputerName": "TERM-%05d"}}\n' $i >"$d/manifest.json"
+        i=$((i + 1))
+    done
+    touch "$fleet/.complete"
+fi
+echo "fleet of $FLEET bundles ($(du -sm "$fleet" | cut -f1) MiB):"
+measure "updx fleet --jobs 1" "$updx" fleet --quiet --jobs 1 --format csv "$fleet"
+w1=$W
+measure "updx fleet --jobs 2" "$updx" fleet --quiet --jobs 2 --format csv "$fleet"
+w2=$W
+rm -f "$work/fleet.db" "$work/fleet.db-wal" "$work/fleet.db-shm"
+measure "updx fleet --jobs 2 --db (new db)" sh -c "rm -f '$work/fleet.db'*; '$updx' fleet --quiet --jobs 2 --db '$work/fleet.db' '$fleet'"
+measure "updx fleet --db report" "$updx" fleet --db "$work/fleet.db" --format csv report
+measure "updx fleet --db (all skipped)" "$updx" fleet --quiet --db "$work/fleet.db" "$fleet"
+awk -v n="$FLEET" -v w1="$w1" -v w2="$w2" 'BEGIN {
+    printf "  %.0f bundles/s with 1 worker, %.0f with 2: speed-up %.2fx (target >= 1.8x)\n", n / w1, n / w2, w1 / w2 }'
