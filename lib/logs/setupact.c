@@ -12,6 +12,10 @@
 enum {
     SETUP_MAX_EVENTS = 200000,          /* over all files of a case */
     SETUP_MAX_EVENTS_PER_FILE = 40000,  /* so one huge log cannot starve the others */
+    SETUP_MAX_PLAIN_PER_FILE = 8000,    /* errors and warnings that set no mark: a flood of
+                                           harmless errors (580 in a good 24H2 upgrade, far more
+                                           in a looping one) must not hold memory the story's
+                                           marker lines need */
     SETUP_MAX_FILES = 4096,
     SETUP_MAX_UNTYPED_KEPT = 2000,      /* untyped lines kept per old-style file */
     SETUP_MAX_RAW = 2048,               /* bytes of a line kept as evidence */
@@ -504,6 +508,7 @@ typedef struct reader {
     updx_setup_event *last;   /* last kept event of this file, for continuation lines */
     bool last_line_kept;      /* the previous typed line was kept */
     uint64_t kept;
+    uint64_t kept_plain;      /* kept lines that set no mark */
     const char *last_host_version, *last_target_version; /* to drop repeats */
     updx_crash *crash;        /* a rollback-log crash block being read */
     unsigned crash_lines;
@@ -586,7 +591,8 @@ static void typed_line(reader *r, const updx_line *ln, const updx_setupact_line 
     if (m.mark == UPDX_MARK_NONE && pl->level != UPDX_SETUP_WARNING && pl->level != UPDX_SETUP_ERROR &&
         pl->level != UPDX_SETUP_FATAL)
         return;
-    if (r->kept >= SETUP_MAX_EVENTS_PER_FILE) {
+    if (r->kept >= SETUP_MAX_EVENTS_PER_FILE ||
+        (m.mark == UPDX_MARK_NONE && r->kept_plain >= SETUP_MAX_PLAIN_PER_FILE)) {
         f->events_dropped++;
         r->c->setup->events_dropped++;
         return;
@@ -596,6 +602,7 @@ static void typed_line(reader *r, const updx_line *ln, const updx_setupact_line 
         return;
     updx_arena *a = &r->c->arena;
     r->kept++;
+    r->kept_plain += m.mark == UPDX_MARK_NONE;
     e->line = ln->number;
     e->offset = ln->offset;
     e->time_text = updx_arena_strndup(a, pl->time_text, 19);
@@ -604,8 +611,13 @@ static void typed_line(reader *r, const updx_line *ln, const updx_setupact_line 
     e->msgid = pl->msgid ? updx_arena_strndup(a, pl->msgid, pl->msgid_len) : NULL;
     e->component = updx_arena_strndup(a, pl->component, pl->component_len);
     e->process = pl->process ? updx_arena_strndup(a, pl->process, pl->process_len) : NULL;
-    e->message = dup_capped(a, msg, mlen, SETUP_MAX_RAW);
     e->raw = dup_capped(a, ln->text, ln->len, SETUP_MAX_RAW);
+    /* the message is the tail of the raw line: share it rather than copy it */
+    size_t moff = msg >= ln->text && msg <= ln->text + ln->len ? (size_t)(msg - ln->text) : SIZE_MAX;
+    if (e->raw && moff != SIZE_MAX && moff + mlen <= ln->len && moff + mlen <= strlen(e->raw) && e->raw[moff + mlen] == '\0')
+        e->message = e->raw + moff;
+    else
+        e->message = dup_capped(a, msg, mlen, SETUP_MAX_RAW);
     e->has_gle = pl->has_gle;
     e->gle = pl->gle;
     e->mark = m.mark;
