@@ -177,7 +177,7 @@ static void make_placeholder(updx_redact_kind kind, size_t k, const char *sep, c
     case UPDX_REDACT_MAC:
         /* RFC 7042 documentation range 00-00-5E-00-53-xx, then 00-00-5E-00-54.. */
         snprintf(buf, len, "00%s00%s5E%s00%s%02zX%s%02zX", sep, sep, sep, sep,
-                 (size_t)0x53 + (k >> 8), sep, k & 0xff);
+                 (size_t)0x53 + ((k + 1) >> 8), sep, (k + 1) & 0xff);
         break;
     case UPDX_REDACT_SID:
         snprintf(buf, len, "S-1-5-21-0-0-%zu", k + 1);
