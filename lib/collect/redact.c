@@ -188,9 +188,8 @@ static void make_placeholder(updx_redact_kind kind, size_t k, const char *sep, c
     }
 }
 
-/* Finds or adds a secret; returns its index or (size_t)-1. `sep` is the MAC separator. */
-static size_t secret_for(updx_redactor *r, updx_redact_kind kind, const char *norm,
-                         const char *sep)
+/* Finds or adds a secret; returns its index or (size_t)-1. */
+static size_t secret_for(updx_redactor *r, updx_redact_kind kind, const char *norm)
 {
     size_t klen = strlen(norm) + 2;
     char stackkey[300];
@@ -222,7 +221,7 @@ static size_t secret_for(updx_redactor *r, updx_redact_kind kind, const char *no
             r->capsecrets = cap;
         }
         char ph[64];
-        make_placeholder(kind, r->distinct[kind], sep ? sep : "-", ph, sizeof ph);
+        make_placeholder(kind, r->distinct[kind], "-", ph, sizeof ph);
         secret *s = &r->secrets[r->nsecrets];
         s->key = dup_n(key, klen - 1);
         s->placeholder = dup_n(ph, strlen(ph));
@@ -303,7 +302,7 @@ bool updx_redactor_add_name(updx_redactor *r, updx_redact_kind kind, const char 
     for (size_t i = 0; i < r->nnames; i++)
         if (strcmp(r->names[i].name, low) == 0)
             return true;
-    size_t s = secret_for(r, kind, low, NULL);
+    size_t s = secret_for(r, kind, low);
     if (s == (size_t)-1)
         return false;
     if (r->nnames == r->capnames) {
@@ -555,7 +554,7 @@ int updx_redact_text(updx_redactor *r, const char *in, size_t len, char **out, s
             continue;
         }
         if (!ph) {
-            size_t s = secret_for(r, kind, norm, sep);
+            size_t s = secret_for(r, kind, norm);
             if (s == (size_t)-1) {
                 i += m;
                 continue;
@@ -563,7 +562,17 @@ int updx_redact_text(updx_redactor *r, const char *in, size_t len, char **out, s
             ph = r->secrets[s].placeholder;
         }
         out_put(&o, in + copied, i - copied);
-        out_put(&o, ph, strlen(ph));
+        if (kind == UPDX_REDACT_MAC && sep[0] == ':') {
+            /* one placeholder per address, written with the separator the text uses */
+            char mac[32];
+            snprintf(mac, sizeof mac, "%s", ph);
+            for (char *q = mac; *q; q++)
+                if (*q == '-')
+                    *q = ':';
+            out_put(&o, mac, strlen(mac));
+        } else {
+            out_put(&o, ph, strlen(ph));
+        }
         if (kind == UPDX_REDACT_SID && rid_at)
             out_put(&o, p + rid_at, m - rid_at);
         r->replaced[kind]++;
