@@ -9,6 +9,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <libregf.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -228,6 +230,99 @@ long updx_collect_verify(const char *zip_path, char hex[65], char *err, size_t e
     return result;
 }
 
+/* ---- machine facts of an offline volume, from its SYSTEM and SOFTWARE hives ---- */
+
+/* A string or DWORD value of the key at `path` (below the hive root), as text. */
+static bool hive_value(libregf_file_t *f, const char *path, const char *name, char *out,
+                       size_t outlen)
+{
+    libregf_key_t *key = NULL;
+    libregf_value_t *val = NULL;
+    bool ok = false;
+    if (libregf_file_get_key_by_utf8_path(f, (const uint8_t *)path, strlen(path), &key, NULL) != 1)
+        return false;
+    if (libregf_key_get_value_by_utf8_name(key, (const uint8_t *)name, strlen(name), &val, NULL) == 1) {
+        uint32_t type = 0;
+        uint32_t dword = 0;
+        size_t size = 0;
+        libregf_value_get_value_type(val, &type, NULL);
+        if ((type == LIBREGF_VALUE_TYPE_STRING || type == LIBREGF_VALUE_TYPE_EXPANDABLE_STRING) &&
+            libregf_value_get_value_utf8_string_size(val, &size, NULL) == 1 && size > 0 &&
+            size <= outlen) {
+            ok = libregf_value_get_value_utf8_string(val, (uint8_t *)out, size, NULL) == 1;
+        } else if (type == LIBREGF_VALUE_TYPE_INTEGER_32BIT_LITTLE_ENDIAN &&
+                   libregf_value_get_value_32bit(val, &dword, NULL) == 1) {
+            snprintf(out, outlen, "%" PRIu32, dword);
+            ok = true;
+        }
+        libregf_value_free(&val, NULL);
+    }
+    libregf_key_free(&key, NULL);
+    return ok && out[0];
+}
+
+static libregf_file_t *open_hive(const posix_fs *fs, const char *rel)
+{
+    char path[POSIX_PATH_MAX];
+    libregf_file_t *f = NULL;
+    if (resolve(fs, rel, path, sizeof path) != 0 || libregf_file_initialize(&f, NULL) != 1)
+        return NULL;
+    if (libregf_file_open(f, path, LIBREGF_OPEN_READ, NULL) != 1) {
+        libregf_file_free(&f, NULL);
+        return NULL;
+    }
+    return f;
+}
+
+static void close_hive(libregf_file_t *f)
+{
+    libregf_file_close(f, NULL);
+    libregf_file_free(&f, NULL);
+}
+
+/* ComputerName, Domain and the OS version, so the manifest says which machine this was and
+ * --redact knows the names. A missing or damaged hive just leaves the facts out. */
+static void offline_facts(updx_collector *col, const posix_fs *fs)
+{
+    char v[512], key[256];
+    libregf_file_t *f = open_hive(fs, "Windows/System32/config/SYSTEM");
+    if (f) {
+        unsigned long current = 1;
+        if (hive_value(f, "\\Select", "Current", v, sizeof v))
+            current = strtoul(v, NULL, 10);
+        if (current == 0 || current > 999)
+            current = 1;
+        snprintf(key, sizeof key, "\\ControlSet%03lu\\Control\\ComputerName\\ComputerName", current);
+        if (hive_value(f, key, "ComputerName", v, sizeof v))
+            updx_collector_machine(col, "ComputerName", v);
+        snprintf(key, sizeof key, "\\ControlSet%03lu\\Services\\Tcpip\\Parameters", current);
+        if (hive_value(f, key, "Hostname", v, sizeof v))
+            updx_collector_machine(col, "DnsHostName", v);
+        if (hive_value(f, key, "Domain", v, sizeof v) || hive_value(f, key, "NV Domain", v, sizeof v))
+            updx_collector_machine(col, "Domain", v);
+        close_hive(f);
+    }
+    f = open_hive(fs, "Windows/System32/config/SOFTWARE");
+    if (f) {
+        static const char *const names[] = {"ProductName", "EditionID", "DisplayVersion",
+                                            "ReleaseId", "CurrentBuild", "BuildLabEx",
+                                            "InstallationType", NULL};
+        static const char cv[] = "\\Microsoft\\Windows NT\\CurrentVersion";
+        for (int i = 0; names[i]; i++)
+            if (hive_value(f, cv, names[i], v, sizeof v))
+                updx_collector_machine(col, names[i], v);
+        char build[64], ubr[32];
+        if (hive_value(f, cv, "CurrentBuild", build, sizeof build)) {
+            if (hive_value(f, cv, "UBR", ubr, sizeof ubr))
+                snprintf(v, sizeof v, "%s.%s", build, ubr);
+            else
+                snprintf(v, sizeof v, "%s", build);
+            updx_collector_machine(col, "OSBuild", v);
+        }
+        close_hive(f);
+    }
+}
+
 int updx_collect_root(const char *root, const char *zip_path, const updx_collect_opts *opts,
                       FILE *log, char *err, size_t errlen)
 {
@@ -254,6 +349,7 @@ int updx_collect_root(const char *root, const char *zip_path, const updx_collect
     }
     updx_collector_machine(col, "CollectedFrom", "offline volume");
     updx_collector_machine(col, "Root", root);
+    offline_facts(col, &pfs);
     int rc = updx_collector_run_plan(col);
     if (rc == 0)
         rc = updx_collector_finish(col);

@@ -29,6 +29,10 @@ findings() {
 
 . "$UPDX_SOURCE_DIR/tests/e2e/collect_tree.inc"
 make_tree "$dir/C"
+names="alice 10.20.30.40 fe80::1c2d:3e4f:5a6b:7c8d 00-1A-2B-3C-4D-5E S-1-5-21-1111111111-2222222222-3333333333"
+if make_hive "$dir/C"; then
+    names="$names ALICE-PC corp.example.com"
+fi
 
 # --- collect --root ---
 mkdir -p "$dir/out"
@@ -50,6 +54,10 @@ check "no esd" hasnt "install.esd" "$dir/inv"
 check "no MEMORY.DMP by default" hasnt "MEMORY.DMP" "$dir/inv"
 check "no sysprep dll" hasnt "payload.dll" "$dir/inv"
 findings "$zip" >"$dir/f-orig"
+case "$names" in *corp.example.com*)
+    check "computer name from the offline hive" sh -c "unzip -p \"$zip\" manifest.json | grep -q '\"ComputerName\": \"ALICE-PC\"'"
+    check "domain from the offline hive" sh -c "unzip -p \"$zip\" manifest.json | grep -q '\"Domain\": \"corp.example.com\"'" ;;
+esac
 check "seed findings" has '"rule": "driver-crash", "culprit": { "kind": "driver", "name": "lwfmgr.sys"' "$dir/f-orig"
 
 # the manifest catches a member changed after collection
@@ -89,8 +97,7 @@ for z in "$rzip" "$dir/redacted.zip"; do
     check "redacted manifest verifies ($z)" has "0 missing, 0 differing" "$dir/inv-r"
     if command -v unzip >/dev/null; then
         rm -rf "$dir/x" && mkdir -p "$dir/x" && (cd "$dir/x" && unzip -q "$z")
-        for secret in alice ALICE-PC 10.20.30.40 fe80::1c2d:3e4f:5a6b:7c8d 00-1A-2B-3C-4D-5E \
-            S-1-5-21-1111111111-2222222222-3333333333; do
+        for secret in $names; do
             check "no '$secret' in text members of $z" sh -c \
                 "! grep -rIl -i -F --exclude='*.dmp' --exclude='*.evtx' --exclude=SYSTEM --exclude=SOFTWARE -e '$secret' '$dir/x'"
         done
