@@ -243,7 +243,7 @@ updx_encoding_info updx_encoding_sniff(const void *sample, size_t len)
         return info;
     }
     info.codepage = updx_codepage_guess(s + off, body);
-    info.encoding = any_multi ? UPDX_ENC_MIXED : UPDX_ENC_LEGACY;
+    info.encoding = any_multi || info.bom ? UPDX_ENC_MIXED : UPDX_ENC_LEGACY; /* as the reader says */
     return info;
 }
 
