@@ -393,6 +393,71 @@ static void test_corpus(void)
     updx_rules_free(rs);
 }
 
+/* Answers upgrade.extended_code with the string passed as `ud`. */
+static int extended_fact(void *ud, const char *path, const char **values, size_t max)
+{
+    if (strcmp(path, "upgrade.extended_code") == 0 && max) {
+        values[0] = ud;
+        return 1;
+    }
+    return 0;
+}
+
+/* baslr's down-level setuperr.log logs a MIG plug-in failure (adammigrate.dll) that did not
+ * cause its 0x30018 rollback: the plug-in rule must stay quiet there and speak only when the
+ * upgrade failed in MIGRATE_DATA. */
+static void test_corpus_plugin_failure(void)
+{
+    const char *corpus = harness_corpus();
+    if (!corpus) {
+        fprintf(stderr, "skip: corpus absent\n");
+        return;
+    }
+    char path[1024];
+    snprintf(path, sizeof path, "%s/logs/baslr-w10-rollback/Panther/setuperr.log", corpus);
+    size_t len;
+    unsigned char *data = harness_read_file(path, &len);
+    if (!data) {
+        fprintf(stderr, "skip: %s absent\n", path);
+        return;
+    }
+    updx_ruleset *rs = updx_rules_load_builtin(NULL);
+    CHECK(updx_rules_count(rs) >= 50);
+    static const char *const ext[] = {"0x30018", "0x4000D"};
+    for (size_t k = 0; k < 2; k++) {
+        updx_case *c = updx_case_new("corpus", NULL);
+        updx_rule_scan *s = updx_rules_scan_new(rs, c);
+        updx_text *t;
+        if (updx_text_open_mem(&t, data, len, NULL) == UPDX_OK) {
+            updx_line line;
+            while (updx_text_next(t, &line) > 0)
+                updx_rules_scan_line(s, UPDX_KIND_SETUPERR, path, &line);
+            updx_text_close(t);
+        }
+        updx_rules_evaluate(s, c, extended_fact, (void *)ext[k]);
+        const updx_finding *hit = NULL;
+        for (size_t i = 0; i < c->findings.len; i++) {
+            const updx_finding *f = updx_avec_at(&c->findings, i);
+            if (strcmp(f->rule, "mig-plugin-apply-failure") == 0)
+                hit = f;
+        }
+        if (k == 0) {
+            CHECK(hit == NULL);
+        } else {
+            CHECK(hit != NULL);
+            if (hit) {
+                CHECK_STR(hit->culprit.name, "Microsoft-Windows-DirectoryServices-ADAM-Client\\adammigrate.dll");
+                CHECK_INT(hit->evidence.len, 1);
+                CHECK_INT(((const updx_evref *)updx_avec_at(&hit->evidence, 0))->line, 54);
+            }
+        }
+        updx_rules_scan_free(s);
+        updx_case_free(c);
+    }
+    updx_rules_free(rs);
+    free(data);
+}
+
 static void test_blockers(void)
 {
     updx_blocker b;
@@ -420,6 +485,7 @@ int main(void)
     RUN(test_example_runner_catches_bad_rules);
     RUN(test_user_dir);
     RUN(test_corpus);
+    RUN(test_corpus_plugin_failure);
     RUN(test_blockers);
     updx_arena_free(&g_arena);
     return harness_exit();
