@@ -57,7 +57,7 @@ enum {
     UNL_NAME_CHARS = 12, /* WCHAR Name[12]: the kernel keeps only the first 12 characters */
     BLOCK64_SIZE = 16, BLOCK32_SIZE = 12,
 
-    BMP_FIRSTPAGE = 0x20, BMP_PRESENT = 0x28, BMP_PAGES = 0x30,
+    BMP_FIRSTPAGE = 0x20, BMP_PRESENT = 0x28, BMP_PAGES = 0x30, BMP_BITS = 0x38,
 };
 
 /* Pin the layouts: the header fields must sit where Microsoft's metadata puts them. */
@@ -772,7 +772,13 @@ int updx_kdmp_parse_ex(updx_case *c, const char *member, const uint8_t *data, si
     case UPDX_KDMP_BITMAP_FULL:
     case UPDX_KDMP_BITMAP_KERNEL:
     case UPDX_KDMP_AUTOMATIC:
-        if (r32(&r, second, &sig2) && r32(&r, second + 4, &sig3) && (sig2 == SIG_SDMP || sig2 == SIG_FDMP) &&
+        /* an automatic dump that ends with its header is taken as header-only */
+        if (in->is64 && !updx_span_fits(len, second, BMP_BITS) &&
+            (in->dump_type != UPDX_KDMP_AUTOMATIC || len > second)) {
+            char msg[160];
+            snprintf(msg, sizeof msg, "dump is truncated at byte %zu, before the end of its bitmap header", len);
+            damaged(&r, len, msg);
+        } else if (r32(&r, second, &sig2) && r32(&r, second + 4, &sig3) && (sig2 == SIG_SDMP || sig2 == SIG_FDMP) &&
             sig3 == SIG_DUMP) {
             r64(&r, second + BMP_FIRSTPAGE, &in->bmp_first_page);
             r64(&r, second + BMP_PRESENT, &in->bmp_present_pages);
