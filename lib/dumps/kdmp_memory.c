@@ -539,7 +539,7 @@ size_t updx_kmem_walk_modules(updx_kmem *m, updx_case *c, const char *member, bo
     uint64_t *seen = calloc(SEEN_SLOTS, sizeof *seen);
     if (!seen)
         return 0;
-    size_t added = 0, index = 0;
+    size_t added = 0, index = 0, unnamed = 0;
     seen_add(seen, head_va);
     while (cur != head_va) {
         if (index >= MAX_MODULES) {
@@ -587,9 +587,15 @@ size_t updx_kmem_walk_modules(updx_kmem *m, updx_case *c, const char *member, bo
             mod->name = updx_kdmp_utf16_to_utf8(&c->arena, name, nbytes / 2);
         if (!mod->name || !*mod->name) {
             mod->name = updx_arena_printf(&c->arena, "unnamed_%" PRIx64, mod->base);
-            snprintf(what, sizeof what, "the name of module list entry %zu", index);
-            if (nbytes)
-                unreachable_note(m, c, member, what, name_va, fail, st);
+            /* the first unreadable name in detail, the others counted */
+            if (unnamed++ == 0) {
+                snprintf(what, sizeof what, "the name of module list entry %zu", index);
+                if (nbytes)
+                    unreachable_note(m, c, member, what, name_va, fail, st);
+                else
+                    updx_note_add(&c->notes, UPDX_NOTE_WARNING, member, UPDX_NO_OFFSET, UPDX_NO_LINE,
+                                  "module list entry %zu at 0x%" PRIx64 " has an empty name", index, cur);
+            }
         }
         added++;
         index++;
@@ -597,6 +603,9 @@ size_t updx_kmem_walk_modules(updx_kmem *m, updx_case *c, const char *member, bo
     }
     if (cur == head_va)
         *complete = true;
+    if (unnamed > 1)
+        updx_note_add(&c->notes, UPDX_NOTE_WARNING, member, UPDX_NO_OFFSET, UPDX_NO_LINE,
+                      "%zu module names were not readable; those modules are named unnamed_<base>", unnamed);
     free(seen);
     return added;
 }

@@ -417,7 +417,8 @@ typedef struct pmem {
     size_t n;
     uint64_t next_pfn;
     size_t since_gap;
-    uint64_t pml4;  /* physical address */
+    uint64_t pml4;  /* physical address of the top table (the PDPT with PAE) */
+    unsigned top;   /* shift of the top level: 39 (x64) or 30 (PAE) */
     bool failed;
 } pmem;
 
@@ -481,33 +482,39 @@ static uint64_t pm_table(pmem *m, uint64_t table, uint64_t va, unsigned shift)
     return e & PTE_MASK;
 }
 
+/* Maps va with a leaf at level `leaf` (12: 4 KiB, 21: 2 MiB, 30: 1 GiB). */
+static void map_at(pmem *m, uint64_t va, uint64_t pfn, unsigned leaf)
+{
+    uint64_t table = m->pml4;
+    for (unsigned shift = m->top; shift > leaf; shift -= 9)
+        table = pm_table(m, table, va, shift);
+    pm_set64(m, table + ((va >> leaf) & 0x1FF) * 8, pfn * PG | (leaf == 12 ? 3 : 0x83));
+}
+
 static void map_4k(pmem *m, uint64_t va, uint64_t pfn)
 {
-    uint64_t pt = pm_table(m, pm_table(m, pm_table(m, m->pml4, va, 39), va, 30), va, 21);
-    pm_set64(m, pt + ((va >> 12) & 0x1FF) * 8, pfn * PG | 3);
+    map_at(m, va, pfn, 12);
 }
 
 static void map_2m(pmem *m, uint64_t va, uint64_t pfn)
 {
-    uint64_t pd = pm_table(m, pm_table(m, m->pml4, va, 39), va, 30);
-    pm_set64(m, pd + ((va >> 21) & 0x1FF) * 8, pfn * PG | 0x83);
+    map_at(m, va, pfn, 21);
 }
 
 static void map_1g(pmem *m, uint64_t va, uint64_t pfn)
 {
-    uint64_t pdpt = pm_table(m, m->pml4, va, 39);
-    pm_set64(m, pdpt + ((va >> 30) & 0x1FF) * 8, pfn * PG | 0x83);
+    map_at(m, va, pfn, 30);
 }
 
 /* The builder's own translation (the reader's is what is tested); UINT64_MAX if unmapped. */
 static uint64_t pm_vtop(pmem *m, uint64_t va)
 {
     uint64_t table = m->pml4;
-    for (unsigned shift = 39;; shift -= 9) {
+    for (unsigned shift = m->top;; shift -= 9) {
         uint64_t e = pm_get64(m, table + ((va >> shift) & 0x1FF) * 8);
         if (!(e & 1))
             return UINT64_MAX;
-        if ((shift == 30 || shift == 21) && (e & 0x80))
+        if (shift != m->top && (shift == 30 || shift == 21) && (e & 0x80))
             return (e & PTE_MASK & ~((1ull << shift) - 1)) | (va & ((1ull << shift) - 1));
         if (shift == 12)
             return (e & PTE_MASK) | (va & 0xFFF);
@@ -557,8 +564,11 @@ uint8_t *synth_memdump_build(const synth_memdump *s, size_t *len)
         pm_set64(&m, pfn * PG, pfn);
     }
     m.pml4 = pm_alloc(&m) * PG;
+    m.top = s->is32 ? 30 : 39;
+    const bool is32 = s->is32;
+    const unsigned ps = is32 ? 4 : 8;
 
-    const uint64_t entries = SYNTH_MEM_ENTRIES;
+    const uint64_t entries = is32 ? SYNTH_MEM_ENTRIES32 : SYNTH_MEM_ENTRIES;
     const uint64_t stride = s->compact ? 0xA0 : PG;
     const uint64_t names = s->compact ? entries + PG : entries + 0x100;
     const uint64_t name_stride = s->compact ? 0x40 : PG;
@@ -581,8 +591,8 @@ uint8_t *synth_memdump_build(const synth_memdump *s, size_t *len)
 
     /* the list: head <-> entry 0 <-> ... <-> entry n-1 <-> head */
     const size_t n = s->n_drivers;
-    vput(&m, head, n ? entries : head, 8);
-    vput(&m, head + 8, n ? entries + (n - 1) * stride : head, 8);
+    vput(&m, head, n ? entries : head, ps);
+    vput(&m, head + ps, n ? entries + (n - 1) * stride : head, ps);
     for (size_t i = 0; i < n; i++) {
         const synth_driver *d = &s->drivers[i];
         uint64_t e = entries + i * stride, name = names + i * name_stride;
@@ -593,23 +603,34 @@ uint8_t *synth_memdump_build(const synth_memdump *s, size_t *len)
             next = e;
         if (i == 1 && s->non_canonical)
             next = 0x8000000000001000ull;
-        vput(&m, e, next, 8);
-        vput(&m, e + 8, i ? e - stride : head, 8);
-        vput(&m, e + 0x30, d->base, 8);
-        vput(&m, e + 0x38, d->base + 0x1000, 8);
-        vput(&m, e + 0x40, d->size, 4);
         size_t chars = strlen(d->name);
         if (s->compact && chars > 0x20)
             chars = 0x20;
-        vput(&m, e + 0x58, chars * 2, 2);
-        vput(&m, e + 0x5A, chars * 2 + 2, 2);
-        vput(&m, e + 0x60, name, 8);
-        vput(&m, e + 0x80, d->timestamp, 4);
+        vput(&m, e, next, ps);
+        vput(&m, e + ps, i ? e - stride : head, ps);
+        if (is32) {
+            /* KLDR_DATA_TABLE_ENTRY32 */
+            vput(&m, e + 0x18, d->base, 4);
+            vput(&m, e + 0x1C, d->base + 0x1000, 4);
+            vput(&m, e + 0x20, d->size, 4);
+            vput(&m, e + 0x2C, chars * 2, 2);
+            vput(&m, e + 0x2E, chars * 2 + 2, 2);
+            vput(&m, e + 0x30, name, 4);
+            vput(&m, e + 0x44, d->timestamp, 4);
+        } else {
+            vput(&m, e + 0x30, d->base, 8);
+            vput(&m, e + 0x38, d->base + 0x1000, 8);
+            vput(&m, e + 0x40, d->size, 4);
+            vput(&m, e + 0x58, chars * 2, 2);
+            vput(&m, e + 0x5A, chars * 2 + 2, 2);
+            vput(&m, e + 0x60, name, 8);
+            vput(&m, e + 0x80, d->timestamp, 4);
+        }
         for (size_t k = 0; k < chars; k++)
             vput(&m, name + 2 * k, (uint8_t)d->name[k], 2);
     }
     for (size_t i = 0; i < s->n_stack; i++)
-        vput(&m, s->stack_va + 8 * i, s->stack[i], 8);
+        vput(&m, s->stack_va + ps * i, s->stack[i], ps);
     for (size_t i = s->filler_pages / 2; i < s->filler_pages; i++) {
         uint64_t pfn = pm_alloc(&m);
         pm_set64(&m, pfn * PG, pfn);
@@ -625,6 +646,9 @@ uint8_t *synth_memdump_build(const synth_memdump *s, size_t *len)
     synth_kdmp h;
     synth_kdmp_defaults(&h);
     h.dump_type = 3;
+    h.is32 = is32;
+    if (is32)
+        h.machine = 0x14C;
     h.bugcheck = s->bugcheck;
     memcpy(h.params, s->params, sizeof h.params);
     if (s->uptime)
@@ -641,14 +665,26 @@ uint8_t *synth_memdump_build(const synth_memdump *s, size_t *len)
     }
     free(hdr);
     qsort(m.pages, m.n, sizeof *m.pages, ppage_cmp);
-    put64(&b, 0x10, m.pml4);
-    put64(&b, 0x20, head);
-    put32(&b, 0xF98, s->dump_type);
+    if (is32) {
+        put32(&b, 0x10, (uint32_t)m.pml4);
+        put32(&b, 0x18, (uint32_t)head);
+        put32(&b, 0x5C, 1); /* PaeEnabled */
+        put32(&b, 0xF88, s->dump_type);
+        if (s->ctx_ip) {
+            put32(&b, 0x320 + 0xB8, (uint32_t)s->ctx_ip);
+            put32(&b, 0x320 + 0xC4, (uint32_t)s->ctx_sp);
+            put32(&b, 0x320 + 0xB4, (uint32_t)s->ctx_sp);
+        }
+    } else {
+        put64(&b, 0x10, m.pml4);
+        put64(&b, 0x20, head);
+        put32(&b, 0xF98, s->dump_type);
+    }
     size_t stored = 0;
     for (size_t i = 0; i < m.n; i++)
         stored += !m.pages[i].dropped;
     size_t pos;
-    if (s->dump_type == 5 || s->dump_type == 6) {
+    if (!is32 && (s->dump_type == 5 || s->dump_type == 6)) {
         uint64_t bits = m.n ? m.pages[m.n - 1].pfn + 1 : 0;
         put32(&b, 0x2000, s->dump_type == 5 ? 0x504D4446u : 0x504D4453u);
         put32(&b, 0x2004, 0x504D5544u);
@@ -672,19 +708,25 @@ uint8_t *synth_memdump_build(const synth_memdump *s, size_t *len)
     } else {
         /* runs of consecutive stored PFNs */
         uint32_t nruns = 0;
-        pos = 0x2000;
+        const uint32_t max_runs = is32 ? 86 : 42;
+        pos = is32 ? 0x1000 : 0x2000;
         for (size_t i = 0; i < m.n; i++) {
             if (m.pages[i].dropped)
                 continue;
             size_t j = i;
             while (j + 1 < m.n && !m.pages[j + 1].dropped && m.pages[j + 1].pfn == m.pages[j].pfn + 1)
                 j++;
-            if (nruns == 42) {
+            if (nruns == max_runs) {
                 b.failed = true;
                 break;
             }
-            put64(&b, 0x98 + 16u * nruns, m.pages[i].pfn);
-            put64(&b, 0xA0 + 16u * nruns, j - i + 1);
+            if (is32) {
+                put32(&b, 0x6C + 8u * nruns, (uint32_t)m.pages[i].pfn);
+                put32(&b, 0x70 + 8u * nruns, (uint32_t)(j - i + 1));
+            } else {
+                put64(&b, 0x98 + 16u * nruns, m.pages[i].pfn);
+                put64(&b, 0xA0 + 16u * nruns, j - i + 1);
+            }
             nruns++;
             for (size_t k = i; k <= j; k++) {
                 grow(&b, pos + PG);
@@ -694,9 +736,14 @@ uint8_t *synth_memdump_build(const synth_memdump *s, size_t *len)
             }
             i = j;
         }
-        put32(&b, 0x88, nruns);
-        put32(&b, 0x8C, 0);
-        put64(&b, 0x90, stored);
+        if (is32) {
+            put32(&b, 0x64, nruns);
+            put32(&b, 0x68, (uint32_t)stored);
+        } else {
+            put32(&b, 0x88, nruns);
+            put32(&b, 0x8C, 0);
+            put64(&b, 0x90, stored);
+        }
     }
     for (size_t i = 0; i < m.n; i++)
         free(m.pages[i].data);

@@ -64,9 +64,11 @@ int synth_seed_dump_write(const char *path);
 /* Full (type 1) and bitmap (types 5/6) x64 dumps with physical memory: page tables from
  * DirectoryTableBase map a PsLoadedModuleList of `drivers` (KLDR_DATA_TABLE_ENTRY64 entries
  * with BaseDllName) and a stack at stack_va; the header's context points at the stack.
+ * With is32: an x86 PAE full dump with KLDR_DATA_TABLE_ENTRY32 entries.
  * Edge cases corrupt the list or the tables on purpose. */
 typedef struct synth_memdump {
     uint32_t dump_type;          /* 1 full (default), 5 bitmap full, 6 bitmap kernel */
+    bool is32;                   /* x86 PAE full dump (PAGEDUMP header, KLDR32 entries) */
     uint32_t bugcheck;
     uint64_t params[4];
     uint64_t uptime;             /* 100 ns; 0 = 12 s */
@@ -96,6 +98,7 @@ uint8_t *synth_memdump_build(const synth_memdump *s, size_t *len);
 uint8_t *synth_seed_memdump(uint32_t dump_type, size_t filler, size_t *len);
 /* Where synth_memdump puts its module entries and the default list head. */
 #define SYNTH_MEM_ENTRIES 0xffffb08000000000ull
+#define SYNTH_MEM_ENTRIES32 0x8a000000u
 #define SYNTH_MEM_HEAD_OFFSET 0xc2a40u
 
 /* User-mode minidump (MDMP). */

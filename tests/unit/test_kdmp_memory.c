@@ -329,6 +329,56 @@ static void test_truncation(void)
     }
 }
 
+static void write_seed(const char *dir, const char *name, const uint8_t *d, size_t len);
+
+/* x86 PAE full dump: KLDR_DATA_TABLE_ENTRY32 entries, 32-bit context and stack. */
+static void test_x86_pae(void)
+{
+    static const synth_driver drivers[] = {
+        {"ntkrpamp.exe", 0x82649000, 0x410000, 1},
+        {"hal.dll", 0x82610000, 0x37000, 2},
+        {"dokan.sys", 0x8f200000, 0x20000, 3},
+    };
+    static const uint64_t stack[] = {0x82649100, 0x1234, 0x8f201234, 0x82650000};
+    synth_memdump s;
+    synth_memdump_defaults(&s);
+    s.is32 = true;
+    s.bugcheck = 0x1000008E;
+    s.params[1] = 0x82649200; /* in the kernel: the stack decides */
+    s.drivers = drivers;
+    s.n_drivers = 3;
+    s.stack = stack;
+    s.n_stack = 4;
+    s.stack_va = 0x9a3c0000;
+    s.ctx_ip = 0x82649300;
+    s.ctx_sp = 0x9a3c0000;
+    s.filler_pages = 100;
+    updx_kdmp_info *in = NULL;
+    updx_crash *cr = NULL;
+    int rc;
+    updx_case *c = parse_spec(&s, &in, &cr, &rc);
+    CHECK_INT(rc, UPDX_OK);
+    if (rc == UPDX_OK) {
+        CHECK(!in->is64);
+        CHECK_INT(cr->modules.len, 3);
+        CHECK(in->module_list_complete);
+        CHECK_STR(module_name(cr, 2), "dokan.sys");
+        CHECK_STR(cr->blamed_module, "dokan.sys");
+        CHECK_STR(cr->machine, "x86");
+    }
+    if (!cr || !cr->blamed_module)
+        dump_notes(c);
+    updx_case_free(c);
+
+    const char *dir = getenv("UPDX_WRITE_SEEDS");
+    s.filler_pages = 0;
+    size_t len;
+    uint8_t *d = dir ? synth_memdump_build(&s, &len) : NULL;
+    if (d)
+        write_seed(dir, "x86-pae-full.dmp", d, len);
+    free(d);
+}
+
 static void write_seed(const char *dir, const char *name, const uint8_t *d, size_t len)
 {
     char path[4096];
@@ -401,6 +451,7 @@ int main(void)
     RUN(test_broken_lists);
     RUN(test_bitmap_overclaim);
     RUN(test_truncation);
+    RUN(test_x86_pae);
     RUN(test_compact_seeds);
     return harness_exit();
 }
