@@ -11,6 +11,7 @@
 
 #include "dumps/blame.h"
 #include "dumps/bugcheck.h"
+#include "dumps/kdmp_memory.h"
 #include "util/bytes.h"
 #include "util/strutil.h"
 
@@ -56,7 +57,7 @@ enum {
     UNL_NAME_CHARS = 12, /* WCHAR Name[12]: the kernel keeps only the first 12 characters */
     BLOCK64_SIZE = 16, BLOCK32_SIZE = 12,
 
-    BMP_FIRSTPAGE = 0x20, BMP_PRESENT = 0x28, BMP_PAGES = 0x30,
+    BMP_FIRSTPAGE = 0x20, BMP_PRESENT = 0x28, BMP_PAGES = 0x30, BMP_BITS = 0x38,
 };
 
 /* Pin the layouts: the header fields must sit where Microsoft's metadata puts them. */
@@ -83,6 +84,8 @@ enum {
     MAX_NAME_CHARS = 1024,     /* NT paths are below 32767; names we show are far shorter */
     MAX_STACK_BYTES = 1 << 20, /* kernel stacks are 24-72 KiB; expanded ones a little more */
     MAX_SCAN_FRAMES = 256,     /* stack values inside modules kept as frames */
+    MAX_VSTACK_SCAN = 0x10000, /* full dumps: bytes scanned up from the context's stack
+                                  pointer; kernel stacks are 24-72 KiB */
 };
 
 typedef struct rd {
@@ -92,6 +95,7 @@ typedef struct rd {
     size_t len;
     uint64_t file_size;
     bool damaged;
+    updx_kmem *mem;  /* full and bitmap dumps: physical memory and page tables, or NULL */
 } rd;
 
 static bool r32(const rd *r, uint64_t off, uint32_t *v)
@@ -129,7 +133,7 @@ static void damaged(rd *r, uint64_t off, const char *what)
 }
 
 /* UTF-16LE to UTF-8 into the arena; unpaired surrogates become U+FFFD. */
-static char *utf16_to_utf8(updx_arena *a, const uint8_t *p, size_t chars)
+char *updx_kdmp_utf16_to_utf8(updx_arena *a, const uint8_t *p, size_t chars)
 {
     char *out = updx_arena_alloc(a, chars * 3 + 1);
     if (!out)
@@ -216,9 +220,12 @@ static int64_t filetime_to_unix(uint64_t ft)
     return (int64_t)((ft - epoch_diff) / 10000000ull);
 }
 
-/* Copies `size` bytes of virtual memory at `va` from the saved stack or a data block. */
+/* Copies `size` bytes of virtual memory at `va` from the saved stack or a data block, or in
+ * full and bitmap dumps through the page tables. */
 static bool read_va(const rd *r, const updx_kdmp_info *in, uint64_t va, size_t size, uint8_t *out)
 {
+    if (r->mem)
+        return updx_kmem_read(r->mem, va, out, size, NULL) == UPDX_KMEM_OK;
     if (in->stack_size && va >= in->stack_va && va - in->stack_va <= in->stack_size &&
         size <= in->stack_size - (va - in->stack_va)) {
         uint64_t off = in->stack_offset + (va - in->stack_va);
@@ -295,7 +302,7 @@ static const char *dump_string(rd *r, uint64_t off)
         chars = MAX_NAME_CHARS;
     if (!updx_span_fits(r->len, off + 4, (uint64_t)chars * 2))
         return NULL;
-    char *s = utf16_to_utf8(&r->c->arena, r->data + off + 4, chars);
+    char *s = updx_kdmp_utf16_to_utf8(&r->c->arena, r->data + off + 4, chars);
     return s ? updx_path_basename(s) : NULL;
 }
 
@@ -378,7 +385,7 @@ static void parse_unloaded(rd *r, updx_kdmp_info *in, uint32_t off)
         size_t chars = updx_le16(e) / 2; /* UNICODE_STRING.Length is in bytes */
         if (chars > UNL_NAME_CHARS)
             chars = UNL_NAME_CHARS;
-        m->name = utf16_to_utf8(&r->c->arena, e + (in->is64 ? UNL64_NAME : UNL32_NAME), chars);
+        m->name = updx_kdmp_utf16_to_utf8(&r->c->arena, e + (in->is64 ? UNL64_NAME : UNL32_NAME), chars);
         uint64_t start = in->is64 ? updx_le64(e + UNL64_START) : updx_le32(e + UNL32_START);
         uint64_t end = in->is64 ? updx_le64(e + UNL64_END) : updx_le32(e + UNL32_END);
         m->base = start;
@@ -535,6 +542,42 @@ static uint64_t strip_pac(const updx_kdmp_info *in, uint64_t v)
     return v;
 }
 
+/* Full and bitmap dumps: scan the stack from the context's stack pointer up, page by page,
+ * as long as the pages are in the dump. */
+static void scan_virtual_stack(rd *r, updx_kdmp_info *in, updx_crash *cr)
+{
+    const unsigned step = in->is64 ? 8 : 4;
+    uint8_t page[UPDX_KMEM_PAGE];
+    uint64_t va = in->ctx_sp & ~(uint64_t)(step - 1), last = 0, fail = 0;
+    size_t kept = 0, scanned = 0;
+    while (scanned < MAX_VSTACK_SCAN && kept < MAX_SCAN_FRAMES) {
+        size_t chunk = UPDX_KMEM_PAGE - (size_t)(va % UPDX_KMEM_PAGE);
+        updx_kmem_status st = updx_kmem_read(r->mem, va, page, chunk, &fail);
+        if (st != UPDX_KMEM_OK) {
+            if (scanned == 0)
+                updx_note_add(&r->c->notes, UPDX_NOTE_WARNING, r->member, UPDX_NO_OFFSET, UPDX_NO_LINE,
+                              "the stack at the context's stack pointer 0x%" PRIx64 " %s, so it was not "
+                              "scanned", in->ctx_sp, updx_kmem_status_text(st));
+            break;
+        }
+        for (size_t o = 0; o + step <= chunk && kept < MAX_SCAN_FRAMES; o += step) {
+            uint64_t val = strip_pac(in, step == 8 ? updx_le64(page + o) : updx_le32(page + o));
+            if (val == last)
+                continue;
+            const updx_module *m = updx_blame_resolve(&cr->modules, val);
+            if (!m || val == m->base)
+                continue;
+            if (add_code_frame(r->c, cr, val))
+                kept++;
+            last = val;
+        }
+        scanned += chunk;
+        if (va > UINT64_MAX - chunk)
+            break;
+        va += chunk;
+    }
+}
+
 static void blame_dump(rd *r, updx_kdmp_info *in, updx_crash *cr)
 {
     updx_case *c = r->c;
@@ -604,6 +647,8 @@ static void blame_dump(rd *r, updx_kdmp_info *in, updx_crash *cr)
             last = val;
         }
     }
+    if (r->mem && in->has_context && !in->stack_size)
+        scan_virtual_stack(r, in, cr);
     updx_blame_apply(c, cr, &hint);
 
     /* Without symbols IopLoadDriver cannot be seen; a crash within the first minutes whose
@@ -649,7 +694,7 @@ int updx_kdmp_parse_ex(updx_case *c, const char *member, const uint8_t *data, si
         return UPDX_ERR_FORMAT;
     if (file_size < len)
         file_size = len;
-    rd r = {c, member, data, len, file_size, false};
+    rd r = {c, member, data, len, file_size, false, NULL};
     updx_kdmp_info *in = updx_arena_alloc(&c->arena, sizeof *in);
     updx_crash *cr = in ? updx_case_add_crash(c, member, UPDX_CRASH_KERNEL_DUMP) : NULL;
     if (!cr)
@@ -718,6 +763,7 @@ int updx_kdmp_parse_ex(updx_case *c, const char *member, const uint8_t *data, si
 
     const uint64_t second = hsize; /* what follows the header depends on the type */
     uint32_t sig2 = 0, sig3 = 0;
+    bool memory_dump = false;
     switch (in->dump_type) {
     case UPDX_KDMP_TRIAGE:
         in->triage_offset = hsize;
@@ -726,15 +772,25 @@ int updx_kdmp_parse_ex(updx_case *c, const char *member, const uint8_t *data, si
     case UPDX_KDMP_BITMAP_FULL:
     case UPDX_KDMP_BITMAP_KERNEL:
     case UPDX_KDMP_AUTOMATIC:
-        if (r32(&r, second, &sig2) && r32(&r, second + 4, &sig3) && (sig2 == SIG_SDMP || sig2 == SIG_FDMP) &&
+        /* an automatic dump that ends with its header is taken as header-only */
+        if (in->is64 && !updx_span_fits(len, second, BMP_BITS) &&
+            (in->dump_type != UPDX_KDMP_AUTOMATIC || len > second)) {
+            char msg[160];
+            snprintf(msg, sizeof msg, "dump is truncated at byte %zu, before the end of its bitmap header", len);
+            damaged(&r, len, msg);
+        } else if (r32(&r, second, &sig2) && r32(&r, second + 4, &sig3) && (sig2 == SIG_SDMP || sig2 == SIG_FDMP) &&
             sig3 == SIG_DUMP) {
             r64(&r, second + BMP_FIRSTPAGE, &in->bmp_first_page);
             r64(&r, second + BMP_PRESENT, &in->bmp_present_pages);
             r64(&r, second + BMP_PAGES, &in->bmp_pages);
+            memory_dump = true;
         } else if (in->dump_type != UPDX_KDMP_AUTOMATIC && len > second + 8) {
             updx_note_add(&c->notes, UPDX_NOTE_WARNING, member, second, UPDX_NO_LINE,
                           "bitmap dump without its SDMP/FDMP header");
         }
+        break;
+    case UPDX_KDMP_FULL:
+        memory_dump = true;
         break;
     case UPDX_KDMP_RDMP_KERNEL:
     case UPDX_KDMP_RDMP_KERNEL_USER:
@@ -746,16 +802,49 @@ int updx_kdmp_parse_ex(updx_case *c, const char *member, const uint8_t *data, si
     default:
         break;
     }
+    updx_kmem mem;
+    bool mem_open = false;
+    if (memory_dump) {
+        int mrc = updx_kmem_open(&mem, c, member, data, len, file_size, in);
+        mem_open = true;
+        if (mrc == UPDX_ERR_NOMEM) {
+            updx_note_add(&c->notes, UPDX_NOTE_LIMIT, member, UPDX_NO_OFFSET, UPDX_NO_LINE,
+                          "not enough memory for the page bitmap's index; only the header facts are read");
+        } else if (mrc == UPDX_OK || mrc == UPDX_PARTIAL) {
+            if (mrc == UPDX_PARTIAL)
+                r.damaged = true;
+            in->memory_view = true;
+            in->stored_pages = mem.stored_pages;
+            if (mem.paging != UPDX_PAGING_NONE) {
+                r.mem = &mem;
+                bool complete = false;
+                updx_kmem_walk_modules(&mem, c, member, in->is64, in->ps_loaded_module_list, &cr->modules,
+                                       &complete);
+                in->module_list_count = (uint32_t)cr->modules.len;
+                in->module_list_complete = complete;
+                in->type_supported = true;
+            }
+        }
+    }
     if (!in->type_supported && in->dump_type)
         updx_note_add(&c->notes, UPDX_NOTE_INFO, member, in->is64 ? H64_DUMPTYPE : H32_DUMPTYPE,
                       UPDX_NO_LINE, "%s dump: only the header facts (bug check, build, time) are read; "
-                      "the driver list needs page-table walking, which updx does not do",
-                      in->dump_type_name);
+                      "%s", in->dump_type_name,
+                      memory_dump ? "its memory could not be used for the driver list (notes say why)"
+                      : "updx's sources do not document where this type keeps its memory pages");
     if (in->dump_type > UPDX_KDMP_RDMP_COMPLETE)
         updx_note_add(&c->notes, UPDX_NOTE_WARNING, member, in->is64 ? H64_DUMPTYPE : H32_DUMPTYPE,
                       UPDX_NO_LINE, "unknown dump type %u", in->dump_type);
 
     blame_dump(&r, in, cr);
+    if (mem_open) {
+        in->pages_touched = mem.pages_touched;
+        if (mem.hit_unread && len < file_size)
+            updx_note_add(&c->notes, UPDX_NOTE_LIMIT, member, mem.first_unread, UPDX_NO_LINE,
+                          "only the first %zu of %" PRIu64 " bytes were read; memory pages from offset "
+                          "0x%" PRIx64 " on were not available", len, file_size, mem.first_unread);
+        updx_kmem_close(&mem);
+    }
     if (info_out)
         *info_out = in;
     if (crash_out)

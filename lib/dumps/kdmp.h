@@ -5,7 +5,9 @@
  * `file_size` (len may be smaller: a truncated or partly read dump yields what it holds).
  * Reads the 64-bit (PAGE/DU64) and 32-bit (PAGE/DUMP) headers of every dump type; for
  * triage ("small memory") dumps also the loaded and unloaded driver lists, the context and
- * exception records, the saved stack and the data blocks; then blames a driver (blame.h).
+ * exception records, the saved stack and the data blocks; for full and bitmap dumps the
+ * loaded-module list through the page tables (kdmp_memory.h) and a scan of the stack at the
+ * context's stack pointer; then blames a driver (blame.h).
  * Layouts: docs/crash-dumps.md and ../shared/reference/dumps.md.
  */
 #ifndef UPDX_DUMPS_KDMP_H
@@ -71,6 +73,13 @@ typedef struct updx_kdmp_info {
 
     /* bitmap dumps */
     uint64_t bmp_first_page, bmp_present_pages, bmp_pages;
+
+    /* full and bitmap dumps (kdmp_memory.h) */
+    bool memory_view;                        /* physical pages could be located */
+    uint64_t stored_pages;                   /* pages the layout says the file stores */
+    uint32_t module_list_count;              /* modules read from PsLoadedModuleList */
+    bool module_list_complete;               /* the walk came back to the list head */
+    uint64_t pages_touched;                  /* physical pages read (page tables included) */
 } updx_kdmp_info;
 
 /* True when the bytes start like a kernel dump (PAGEDU64 or PAGEDUMP). */
