@@ -49,6 +49,7 @@ static const label labels[] = {
     {"missing", "Missing evidence", "缺少的证据"},
     {"damaged_input", "Damaged or unreadable input", "损坏或无法读取的文件"},
     {"limits", "Limits reached", "触及的处理上限"},
+    {"not_collected", "Not collected (the collector's own list)", "未能收集的内容（收集工具记录）"},
     {"machine", "Machine", "计算机"},
     {"summary_problem", "Problem description", "问题描述"},
     {"summary_analysis", "Analysis", "分析过程"},
@@ -437,6 +438,18 @@ static void render_damage(writer *w, const json_t *report)
         json_array_foreach(damaged, i, d) quote_line(w, w->md ? "" : "  ", jstr(d, "name") ? jstr(d, "name") : "?",
                                                     jstr(d, "error"));
     }
+    const json_t *not_collected = jarr(jobj(bundle, "manifest"), "errors");
+    if (not_collected && json_array_size(not_collected)) {
+        heading(w, L(w->opts, "not_collected"));
+        json_array_foreach(not_collected, i, d) {
+            const char *t = json_is_string(d) ? json_string_value(d) : jstr(d, "error");
+            const char *path = jstr(d, "path");
+            if (path)
+                quote_line(w, w->md ? "" : "  ", path, t);
+            else
+                updx_buf_printf(w->out, "%s- %s\n", w->md ? "" : "  ", t ? t : "");
+        }
+    }
     if (limits && json_array_size(limits)) {
         heading(w, L(w->opts, "limits"));
         json_array_foreach(limits, i, d) quote_line(w, w->md ? "" : "  ", jstr(d, "name") ? jstr(d, "name") : "?",
@@ -460,7 +473,9 @@ static void render_header(writer *w, const json_t *report)
                     members ? json_array_size(members) : 0, L(w->opts, "members"),
                     damaged ? json_array_size(damaged) : 0, L(w->opts, "damaged"));
     const json_t *machine = jobj(report, "machine");
-    const char *computer = jstr(machine, "computer"), *product = jstr(machine, "product");
+    /* the registry's names, or the collector's */
+    const char *computer = jstr(machine, "computer") ? jstr(machine, "computer") : jstr(machine, "ComputerName");
+    const char *product = jstr(machine, "product") ? jstr(machine, "product") : jstr(machine, "ProductName");
     if (computer || product)
         updx_buf_printf(w->out, "%s%s: %s%s%s\n", w->md ? "\n" : "  ", L(w->opts, "machine"),
                         computer ? computer : "", computer && product ? ", " : "", product ? product : "");
