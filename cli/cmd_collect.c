@@ -1,7 +1,9 @@
 /* cmd_collect.c: `updx collect --root DIR`: the file-based part of updx-collect.exe, from a
  * Windows volume mounted on Linux, into the same zip and manifest. */
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "cli.h"
@@ -66,6 +68,10 @@ static int collect_run(int argc, char **argv)
     }
     if (!root)
         return cli_usage_error("collect", "--root DIR is required (live collection is updx-collect.exe on Windows)");
+    if (mkdir(outdir, 0755) != 0 && errno != EEXIST) {
+        fprintf(stderr, "updx collect: cannot create the folder '%s': %s\n", outdir, strerror(errno));
+        return CLI_FAIL;
+    }
     char stamp[32], zip[4096], err[512] = "";
     time_t now = time(NULL);
     struct tm tm;
