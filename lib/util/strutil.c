@@ -39,10 +39,24 @@ const char *updx_memcasemem(const char *hay, size_t len, const char *needle, siz
         return hay;
     if (nlen > len)
         return NULL;
-    char first = updx_ascii_lower(needle[0]);
-    for (size_t i = 0; i + nlen <= len; i++) {
-        if (updx_ascii_lower(hay[i]) == first && updx_strncasecmp(hay + i, needle, nlen) == 0)
-            return hay + i;
+    /* memchr (vectorised) finds candidates for the first character in either case; only
+     * those are compared in full. This is a hot path of the setupapi and setupact readers. */
+    char lo = updx_ascii_lower(needle[0]);
+    char up = (lo >= 'a' && lo <= 'z') ? (char)(lo - 32) : lo;
+    const char *end = hay + (len - nlen) + 1; /* candidates start before end */
+    const char *p = hay;
+    while (p < end) {
+        const char *a = memchr(p, lo, (size_t)(end - p));
+        const char *b = up != lo ? memchr(p, up, (size_t)((a ? a : end) - p)) : NULL;
+        const char *c = b ? b : a;
+        if (!c)
+            return NULL;
+        size_t i = 1;
+        while (i < nlen && updx_ascii_lower(c[i]) == updx_ascii_lower(needle[i]))
+            i++;
+        if (i == nlen)
+            return c;
+        p = c + 1;
     }
     return NULL;
 }
