@@ -543,7 +543,7 @@ static int make_finding(updx_rule_scan *s, const updx_rule *r, rule_state *st, c
     for (size_t i = 0; i < r->nrefs; i++) {
         const char **slot = updx_avec_push(&f->references, a);
         if (slot)
-            *slot = r->refs[i];
+            *slot = updx_arena_strdup(a, r->refs[i]);
     }
     f->remediation.plan = r->plan ? updx_arena_strdup(a, r->plan) : NULL;
     for (size_t i = 0; i < r->nparams; i++) {
