@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "analyze/analyze.h"
+#include "report/render.h"
 #include "bundle/bundle.h"
 #include "harness.h"
 #include "support/fixture_archive.h"
@@ -106,8 +107,61 @@ static void test_report_lists_limits(void)
     free(text);
 }
 
+static unsigned char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    unsigned char *buf = malloc(1 << 20);
+    *len = buf ? fread(buf, 1, 1 << 20, f) : 0;
+    fclose(f);
+    return buf;
+}
+
+/* The case's memory cap (--max-memory) at every size from a few KiB up: wherever the arena
+ * runs out, every reader, the rules, the report and the renderers must cope with NULL from
+ * the arena (a setupapi section's line text was used unchecked: a crash). */
+static void test_memory_cap_sweep(void)
+{
+    size_t len = 0;
+    unsigned char *zip = slurp(UPDX_SOURCE_DIR "/fuzz/corpus/analyze/mixed.zip", &len);
+    CHECK(zip != NULL);
+    if (!zip)
+        return;
+    int runs = 0, limited = 0;
+    for (uint64_t cap = 2048; cap < (8u << 20); cap += cap / 5 + 1, runs++) {
+        updx_analyze_opts opts;
+        updx_analyze_opts_default(&opts);
+        opts.limits.max_memory_bytes = cap;
+        updx_case *c = NULL;
+        int rc = updx_analyze_mem("mixed.zip", zip, len, &opts, &c);
+        CHECK(c != NULL);
+        if (!c)
+            continue;
+        if (rc == UPDX_ERR_NOMEM || updx_notes_count(&c->notes, UPDX_NOTE_LIMIT) > 0)
+            limited++;
+        json_t *report = updx_report_build(c);
+        if (report) {
+            for (int lang = 0; lang < 2; lang++) {
+                updx_render_opts ro = {.lang = lang ? UPDX_LANG_ZH : UPDX_LANG_EN, .verbose = true};
+                updx_buf out;
+                updx_buf_init(&out, 16u << 20);
+                (void)updx_render(report, UPDX_FORMAT_TEXT, &ro, &out);
+                (void)updx_render(report, UPDX_FORMAT_SUMMARY, &ro, &out);
+                updx_buf_free(&out);
+            }
+        }
+        json_decref(report);
+        updx_case_free(c);
+    }
+    CHECK(runs > 30);
+    CHECK(limited > 0);
+    free(zip);
+}
+
 int main(void)
 {
+    RUN(test_memory_cap_sweep);
     RUN(test_time_budget_cuts_a_member);
     RUN(test_report_lists_limits);
     return harness_exit();
