@@ -11,6 +11,7 @@
 #include "bundle/bundle.h"
 #include "harness.h"
 #include "support/fixture_archive.h"
+#include "sys/hive.h"
 
 typedef struct slow_reader {
     int visited;
@@ -159,8 +160,28 @@ static void test_memory_cap_sweep(void)
     free(zip);
 }
 
+/* An 8 KiB hive (found by fuzz_hive) whose key claims 2^30 values: libregf appended one list
+ * element per claimed value (10 s, gigabytes). The wrapper now cuts the count to what the
+ * value list holds, and says so. */
+static void test_hive_claiming_2e30_values(void)
+{
+    size_t len = 0;
+    unsigned char *hive = slurp(UPDX_SOURCE_DIR "/fuzz/corpus/hive/timeout-2e30-values.hiv", &len);
+    CHECK(hive != NULL);
+    if (!hive)
+        return;
+    updx_case *c = updx_case_new("hive", NULL);
+    double t0 = now_seconds();
+    (void)updx_hive_read(c, "SYSTEM", hive, len);
+    CHECK(now_seconds() - t0 < 1.0);
+    CHECK(has_note(c, UPDX_NOTE_DAMAGED, "claim more values than their value list holds"));
+    updx_case_free(c);
+    free(hive);
+}
+
 int main(void)
 {
+    RUN(test_hive_claiming_2e30_values);
     RUN(test_memory_cap_sweep);
     RUN(test_time_budget_cuts_a_member);
     RUN(test_report_lists_limits);
