@@ -881,13 +881,14 @@ static void cases_hives_evtx(suite *s)
         snprintf(p, sizeof p, "%s/%s", corpus, sources[i].file);
         size_t len = 0;
         unsigned char *orig = read_file(p, &len);
-        if (!orig || len <= sources[i].first + 64) {
+        /* quick mode (valgrind) leaves out the 1 MB event logs: 24 copies take ~100 s there */
+        if (!orig || len <= sources[i].first + 64 || (s->quick && len > (256u << 10))) {
             free(orig);
             continue;
         }
         used++;
         member_list ml = {0};
-        for (int v = 0; v < 24; v++) {
+        for (int v = 0; v < scaled(s, 24); v++) {
             unsigned char *b = dup_bytes(orig, len);
             size_t body = len - sources[i].first;
             switch (v % 4) {
@@ -925,7 +926,7 @@ static void cases_hives_evtx(suite *s)
         size_t zl = 0;
         unsigned char *z = fixture_archive_build("zip", ml.m, ml.n, &zl);
         char label[160];
-        snprintf(label, sizeof label, "corrupted cells and chunks: 24 copies of %s", sources[i].file);
+        snprintf(label, sizeof label, "corrupted cells and chunks: %d copies of %s", scaled(s, 24), sources[i].file);
         run_case(s, &(case_spec){label, "sys.zip", z, zl, NULL, WANT_0, NULL, NULL});
         /* the same copies given one at a time as the whole bundle (the first few) */
         for (size_t k = 0; k < (size_t)scaled(s, 3) && k < ml.n; k++) {
