@@ -7,6 +7,7 @@
  */
 #include "analyze/analyze.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -66,14 +67,19 @@ static uint8_t *read_member(updx_case *c, updx_member_info *m, updx_source *src,
     uint8_t *buf = malloc(alloc);
     if (!buf)
         return NULL;
+    bool full = false; /* the buffer cannot grow: the cap, or malloc said no */
     for (;;) {
         if (n == alloc) {
-            if (alloc >= cap)
+            if (alloc >= cap) {
+                full = true;
                 break;
+            }
             size_t next = alloc * 2 > cap ? (size_t)cap : alloc * 2;
             uint8_t *nb = realloc(buf, next);
-            if (!nb)
+            if (!nb) {
+                full = true;
                 break;
+            }
             buf = nb;
             alloc = next;
         }
@@ -83,15 +89,17 @@ static uint8_t *read_member(updx_case *c, updx_member_info *m, updx_source *src,
         n += (size_t)r;
     }
     uint64_t rest = 0;
-    if (n == alloc && alloc >= cap) {
+    if (full) {
+        /* count the rest so that the reader knows the real size and the report says so */
         uint8_t sink[1 << 14];
         ptrdiff_t r;
         while ((r = src->read(src->ctx, sink, sizeof sink)) > 0)
             rest += (uint64_t)r;
         if (rest)
-            updx_note_add(&c->notes, UPDX_NOTE_LIMIT, m->name, cap, UPDX_NO_LINE,
-                          "only the first %llu MiB were analysed (%llu more bytes not read into memory)",
-                          (unsigned long long)(cap >> 20), (unsigned long long)rest);
+            updx_note_add(&c->notes, UPDX_NOTE_LIMIT, m->name, n, UPDX_NO_LINE,
+                          "only the first %llu MiB were analysed (%llu more bytes not read into memory%s)",
+                          (unsigned long long)(n >> 20), (unsigned long long)rest,
+                          alloc >= cap ? "" : ": not enough memory");
     }
     *len = n;
     *total = n + rest;

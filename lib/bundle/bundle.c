@@ -89,12 +89,21 @@ typedef struct member_tee {
                       __VA_ARGS__);                                                       \
     } while (0)
 
+static bool out_of_time(walker *w);
+
 static ptrdiff_t tee_read(void *ctx, void *buf, size_t n)
 {
     member_tee *t = ctx;
     walker *w = t->w;
     if (t->cut || t->failed)
         return 0;
+    /* the budget also cuts a member being read: one huge member must not outlast it */
+    if (out_of_time(w)) {
+        t->cut = true;
+        limit_note(w, t->name, "the time budget ran out while this member was read; only its "
+                   "first %" PRIu64 " bytes were analysed (--max-seconds)", t->count);
+        return 0;
+    }
     ptrdiff_t r = t->inner->read(t->inner->ctx, buf, n);
     if (r < 0) {
         t->failed = true;

@@ -472,6 +472,11 @@ static void finish(sa_parser *p, size_t i, updx_setupapi_status st)
             l->code = pl->code;
             l->has_code = pl->has_code;
             l->text = updx_arena_strndup(&p->c->arena, o->text.data + pl->text_off, pl->text_len);
+            if (!l->text) {
+                /* the case's memory cap (--max-memory) is reached */
+                nomem(p, pl->line);
+                break;
+            }
             collect_device_ids(p, s, l->text);
         }
     }

@@ -21,6 +21,8 @@ updx_case *updx_case_new(const char *bundle_name, const updx_limits *limits)
     updx_arena_init(&c->arena, c->limits.max_memory_bytes);
     updx_notes_init(&c->notes, &c->arena, CASE_MAX_NOTES);
     c->bundle_name = updx_arena_strdup(&c->arena, bundle_name ? bundle_name : "");
+    if (!c->bundle_name)
+        c->bundle_name = ""; /* a --max-memory too small for even the name: never NULL */
     updx_avec_init(&c->members, sizeof(updx_member_info), c->limits.max_members);
     updx_avec_init(&c->crashes, sizeof(updx_crash), CASE_MAX_CRASHES);
     updx_avec_init(&c->findings, sizeof(updx_finding), CASE_MAX_FINDINGS);
