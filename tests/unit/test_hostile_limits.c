@@ -174,7 +174,10 @@ static void test_hive_claiming_2e30_values(void)
     double t0 = now_seconds();
     (void)updx_hive_read(c, "SYSTEM", hive, len);
     CHECK(now_seconds() - t0 < 1.0);
-    CHECK(has_note(c, UPDX_NOTE_DAMAGED, "claim more values than their value list holds"));
+    /* either the structural check refuses the hive before libregf sees it, or the value
+     * count is cut: both must say so */
+    CHECK(has_note(c, UPDX_NOTE_DAMAGED, "claim more values than their value list holds") ||
+          has_note(c, UPDX_NOTE_DAMAGED, "hive structure is inconsistent"));
     updx_case_free(c);
     free(hive);
 }
