@@ -71,6 +71,19 @@ static int write_at(int dirfd, const char *name, const updx_buf *content)
  * itself, the next ones into DIR/2-<service>/ and so on. */
 static int write_remedies(const updx_case *c, const char *dir, const char *bundle)
 {
+    /* like mkdir -p: the folders above DIR are created too */
+    char path[4096];
+    snprintf(path, sizeof path, "%s", dir);
+    for (char *p = path + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(path, 0755) != 0 && errno != EEXIST) {
+            fprintf(stderr, "updx analyze: cannot create '%s': %s\n", path, strerror(errno));
+            return CLI_FAIL;
+        }
+        *p = '/';
+    }
     if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
         fprintf(stderr, "updx analyze: cannot create '%s': %s\n", dir, strerror(errno));
         return CLI_FAIL;

@@ -28,8 +28,16 @@ if [ "${UPDX_NO_VALGRIND:-0}" != 1 ] && command -v valgrind >/dev/null 2>&1; the
     chmod +x "$vgdir/updx"
     for script in tests/e2e/*.sh; do
         echo "-- $script"
+        rc=0
         UPDX="$vgdir/updx" UPDX_SOURCE_DIR="$root" UPDX_CORPUS_DIR="$root/../shared/corpus" \
-            UPDX_TMP="$vgdir/tmp" UPDX_TOOLS="$root/build/tests/tools" sh "$script"
+            UPDX_TMP="$vgdir/tmp" UPDX_TOOLS="$root/build/tests/tools" sh "$script" || rc=$?
+        # 77 is a test's "skipped" (as under ctest); anything else non-zero fails the run
+        if [ "$rc" -eq 77 ]; then
+            echo "   (skipped)"
+        elif [ "$rc" -ne 0 ]; then
+            echo "FAIL: $script under valgrind (exit $rc)" >&2
+            exit 1
+        fi
     done
     echo "-- hostile suite"
     UPDX_HOSTILE_WRAPPER="$vg" UPDX_HOSTILE_QUICK=1 UPDX_HOSTILE_TMP="$vgdir/hostile" \
