@@ -30,7 +30,7 @@ if [ "${UPDX_NO_VALGRIND:-0}" != 1 ] && command -v valgrind >/dev/null 2>&1; the
         echo "-- $script"
         rc=0
         UPDX="$vgdir/updx" UPDX_SOURCE_DIR="$root" UPDX_CORPUS_DIR="$root/../shared/corpus" \
-            UPDX_TMP="$vgdir/tmp" UPDX_TOOLS="$root/build/tests/tools" sh "$script" || rc=$?
+            UPDX_TMP="$vgdir/tmp" UPDX_TOOLS="$root/build/tests/tools" UPDX_BUILD_DIR="$root/build" sh "$script" || rc=$?
         # 77 is a test's "skipped" (as under ctest); anything else non-zero fails the run
         if [ "$rc" -eq 77 ]; then
             echo "   (skipped)"

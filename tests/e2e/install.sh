@@ -7,7 +7,7 @@ if [ "${UPDX_SANITIZED:-0}" = 1 ]; then
     echo "skip: a sanitizer build's library needs the sanitizer runtime in its consumers"
     exit 77
 fi
-build=$(dirname "$UPDX")
+build=${UPDX_BUILD_DIR:-$(dirname "$UPDX")}
 tmp="$UPDX_TMP/install"
 rm -rf "$tmp"
 mkdir -p "$tmp"
