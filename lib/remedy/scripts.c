@@ -40,6 +40,16 @@ static bool is_dword(const updx_reg_change *r)
     return r->type && strcmp(r->type, "REG_DWORD") == 0;
 }
 
+/* A DWORD's data as the plan wrote it: decimal ("4") or hex ("0x4"). */
+static uint64_t dword_of(const char *data)
+{
+    uint64_t v = 0;
+    size_t used = 0;
+    if (!updx_parse_dec(data, strlen(data), &v, &used) || used != strlen(data))
+        updx_parse_hex(data, strlen(data), &v, NULL);
+    return v;
+}
+
 /* A .reg data item: dword:00000004, or hex(7) for a multi-string ('\n'-separated list). */
 static void reg_data(updx_buf *b, const updx_reg_change *r, const char *data)
 {
@@ -48,10 +58,7 @@ static void reg_data(updx_buf *b, const updx_reg_change *r, const char *data)
         return;
     }
     if (is_dword(r)) {
-        uint64_t v = 0;
-        size_t used = 0;
-        if (!updx_parse_dec(data, strlen(data), &v, &used) || used != strlen(data))
-            updx_parse_hex(data, strlen(data), &v, NULL);
+        uint64_t v = dword_of(data);
         updx_buf_printf(b, "dword:%08lx", (unsigned long)(v & 0xFFFFFFFFu));
         return;
     }
@@ -102,10 +109,7 @@ static void build_reg(updx_buf *b, const updx_finding *f, bool restore)
 static void query_form(updx_buf *b, const updx_reg_change *r, const char *data)
 {
     if (is_dword(r)) {
-        uint64_t v = 0;
-        size_t used = 0;
-        if (!updx_parse_dec(data, strlen(data), &v, &used) || used != strlen(data))
-            updx_parse_hex(data, strlen(data), &v, NULL);
+        uint64_t v = dword_of(data);
         updx_buf_printf(b, "0x%lx", (unsigned long)(v & 0xFFFFFFFFu));
     } else {
         for (const char *p = data; *p; p++) {
@@ -224,10 +228,7 @@ static void ps_value(updx_buf *b, const updx_reg_change *r, const char *data)
         return;
     }
     if (is_dword(r)) {
-        uint64_t v = 0;
-        size_t used = 0;
-        if (!updx_parse_dec(data, strlen(data), &v, &used) || used != strlen(data))
-            updx_parse_hex(data, strlen(data), &v, NULL);
+        uint64_t v = dword_of(data);
         updx_buf_printf(b, "%lu", (unsigned long)(v & 0xFFFFFFFFu));
         return;
     }
