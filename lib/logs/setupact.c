@@ -705,21 +705,24 @@ int updx_setupact_read(updx_case *c, const char *member, updx_text *t, updx_setu
     updx_line ln;
     int rc;
     updx_setupact_line pl;
-    const char *last_time = NULL;
-    size_t last_time_len = 0;
+    /* the last timestamp seen, copied into the arena once at the end: a copy per line would
+     * grow memory with the log */
+    char last_time[20] = "";
     while ((rc = updx_text_next(t, &ln)) > 0) {
         r.f->lines++;
         if (updx_setupact_parse_line(ln.text, ln.len, &pl)) {
             r.f->panther = true;
             typed_line(&r, &ln, &pl);
-            last_time = pl.time_text;
-            last_time_len = 19;
-            if (last_time)
-                r.f->last_time = updx_arena_strndup(&c->arena, last_time, last_time_len);
+            if (pl.time_text) {
+                memcpy(last_time, pl.time_text, 19);
+                last_time[19] = '\0';
+            }
         } else {
             untyped_line(&r, &ln);
         }
     }
+    if (last_time[0])
+        r.f->last_time = updx_arena_strdup(&c->arena, last_time);
     if (!r.f->panther && r.f->untyped_lines)
         r.f->source = UPDX_SETUP_SRC_OLDSTYLE;
     int status = UPDX_OK;

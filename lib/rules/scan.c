@@ -19,6 +19,8 @@
 /* Backtracking budget per regex call: a bad user pattern must not hang a 1 GiB scan. */
 #define RULE_MATCH_LIMIT 100000u
 enum { HIT_MAX_EV = 4, HIT_MAX_CAPS = 16, FINDING_MAX_CITED = 32 };
+/* the pending-hit arena is first compacted at this size (see pat_state) */
+enum { PEND_COMPACT_MIN = 8 << 20 };
 
 typedef struct hit {
     uint32_t pat;
@@ -33,7 +35,9 @@ typedef struct hit {
 } hit;
 
 /* Pending hits (the last match of an anchor, unclosed openers) live in one arena of the
- * scan that is reset only with the scan: they are small and bounded by the caps. */
+ * scan. Every match of an anchor replaces its pending hit but the old strings stay in the
+ * arena, so the arena is compacted (the live hits copied into a fresh one) whenever it has
+ * doubled since the last compaction: memory stays bounded on a 1 GiB log. */
 typedef struct pat_state {
     size_t matches;
     bool has_last;
@@ -53,6 +57,7 @@ struct updx_rule_scan {
     const updx_ruleset *rs;
     updx_case *c;
     updx_arena pend;    /* pending-hit strings; freed with the scan */
+    uint64_t pend_compact_at; /* pend.used that triggers the next compaction */
     rule_state *rules;
     pcre2_match_data *md;
     pcre2_match_context *mctx;
@@ -127,6 +132,7 @@ updx_rule_scan *updx_rules_scan_new(const updx_ruleset *rs, updx_case *c)
     s->prefilter = true;
     /* pending state can never exceed its caps; 256 MiB only guards against bugs */
     updx_arena_init(&s->pend, 256u << 20);
+    s->pend_compact_at = PEND_COMPACT_MIN;
     s->rules = calloc(rs->nrules ? rs->nrules : 1, sizeof *s->rules);
     s->md = pcre2_match_data_create(64, NULL);
     s->mctx = pcre2_match_context_create(NULL);
@@ -253,6 +259,36 @@ static void hit_merge(updx_arena *a, hit *dst, const hit *src)
     }
 }
 
+/* Copies the strings a pending hit owns into arena a. */
+static void hit_rehome(updx_arena *a, hit *h)
+{
+    for (size_t e = 0; e < h->nev; e++)
+        if (h->ev[e].text)
+            h->ev[e].text = updx_arena_strdup(a, h->ev[e].text);
+    for (size_t k = 0; k < h->ncaps; k++)
+        if (h->cap_val[k])
+            h->cap_val[k] = updx_arena_strdup(a, h->cap_val[k]);
+}
+
+/* Moves every live pending hit into a fresh arena and drops the old one. */
+static void pend_compact(updx_rule_scan *s)
+{
+    updx_arena fresh;
+    updx_arena_init(&fresh, s->pend.cap);
+    for (size_t i = 0; i < s->rs->nrules; i++) {
+        for (size_t j = 0; j < s->rs->rules[i]->npats; j++) {
+            pat_state *ps = &s->rules[i].pats[j];
+            if (ps->has_last)
+                hit_rehome(&fresh, &ps->last);
+            for (size_t o = 0; o < ps->nopen; o++)
+                hit_rehome(&fresh, &ps->open[o]);
+        }
+    }
+    updx_arena_free(&s->pend);
+    s->pend = fresh;
+    s->pend_compact_at = s->pend.used * 2 > PEND_COMPACT_MIN ? s->pend.used * 2 : PEND_COMPACT_MIN;
+}
+
 static void add_hit(updx_rule_scan *s, rule_state *st, const hit *h)
 {
     if (!st->hits) {
@@ -299,12 +335,16 @@ static void on_match(updx_rule_scan *s, uint32_t ri, uint32_t pi, const updx_lin
             ps->nopen--;
         }
         hit_from_match(s, &s->pend, &ps->open[ps->nopen++], p, pi, line);
+        if (s->pend.used > s->pend_compact_at)
+            pend_compact(s);
         return;
     }
     hit h;
     if (p->anchor) {
         hit_from_match(s, &s->pend, &ps->last, p, pi, line);
         ps->has_last = true;
+        if (s->pend.used > s->pend_compact_at)
+            pend_compact(s);
         if (p->after < 0)
             return;  /* an anchor only proves something through the pattern that follows it */
     }
