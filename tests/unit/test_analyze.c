@@ -5,6 +5,8 @@
 #include "analyze/analyze.h"
 #include "logs/story.h"
 #include "sys/evtx.h"
+#include "support/fixture_archive.h"
+#include "support/synth_dump.h"
 
 /* WER event 1001 WinSetupDiag02 as `wevtutil qe Application /f:xml` renders it: P1..P10 =
  * scenario, mode, arch, result, result code, extended code, builds and branches */
@@ -75,8 +77,51 @@ static void test_analyze_mem_single_log(void)
     updx_case_free(c);
 }
 
+/* A rollback in 2023 with a dump written in May 2022 (the seed dump) that blames the same
+ * driver: the dump is from another time and is shown as contradicting evidence, not counted;
+ * the rollback log's own bug-check block still is. */
+static void test_stale_dump_is_not_counted(void)
+{
+    static const char rollback[] =
+        "2023-09-01 10:02:17, Info                  SP     Initiating rollback/uninstall, phase = 0\r\n"
+        "2023-09-01 10:02:17, Info                  SP     Current phase : 3\r\n"
+        "2023-09-01 10:02:17, Info                  SP     Current op    : 23\r\n"
+        "2023-09-01 10:02:18, Info                  SP     Crash 0x0000007E detected\r\n"
+        "2023-09-01 10:02:18, Info                  SP       Module name           : lwfmgr.sys\r\n"
+        "2023-09-01 10:31:44, Info                  MOUPG  SetupHost: Reporting post reboot event -> [0xC1900101, 0x30017]\r\n";
+    size_t dlen = 0, zlen = 0;
+    unsigned char *dump = synth_seed_dump(&dlen);
+    CHECK(dump != NULL);
+    fixture_member members[] = {
+        {.name = "$WINDOWS.~BT/Sources/Rollback/setupact.log", .data = rollback, .len = sizeof rollback - 1},
+        {.name = "Windows/Minidump/old.dmp", .data = dump, .len = dlen},
+    };
+    unsigned char *zip = fixture_archive_build("zip", members, 2, &zlen);
+    CHECK(zip != NULL);
+    updx_analyze_opts opts;
+    updx_analyze_opts_default(&opts);
+    updx_case *c = NULL;
+    CHECK(updx_analyze_mem("stale.zip", zip, zlen, &opts, &c) >= 0);
+    json_t *r = updx_report_build(c);
+    json_t *f0 = json_array_get(json_object_get(r, "findings"), 0);
+    CHECK_STR(json_string_value(json_object_get(json_object_get(f0, "culprit"), "name")), "lwfmgr.sys");
+    bool dump_counted = false;
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(f0, "sources"), i, v) dump_counted |= strcmp(json_string_value(v), "crash_dump") == 0;
+    CHECK(!dump_counted);
+    json_t *against = json_object_get(f0, "contradicting");
+    CHECK(json_array_size(against) == 1);
+    CHECK_STR(json_string_value(json_object_get(json_array_get(against, 0), "file")), "Windows/Minidump/old.dmp");
+    json_decref(r);
+    updx_case_free(c);
+    free(zip);
+    free(dump);
+}
+
 int main(void)
 {
+    RUN(test_stale_dump_is_not_counted);
     RUN(test_wer_result_feeds_story);
     RUN(test_facts_without_evidence);
     RUN(test_analyze_mem_single_log);
