@@ -9,17 +9,7 @@ set -u
 dir="$UPDX_TMP/collect"
 rm -rf "$dir"
 mkdir -p "$dir"
-fail=0
-check() { # check WHAT COMMAND...
-    what=$1
-    shift
-    if ! "$@"; then
-        echo "FAIL: $what" >&2
-        fail=1
-    fi
-}
-has() { grep -q -- "$1" "$2"; }
-hasnt() { ! grep -q -- "$1" "$2"; }
+. "$UPDX_SOURCE_DIR/tests/e2e/checks.inc"
 # findings as "rule culprit" lines, order kept
 findings() {
     "$UPDX" analyze --format json "$1" | tr -d '\n' | tr -s ' ' |

@@ -9,16 +9,7 @@ set -u
 dir="$UPDX_TMP/fleet"
 rm -rf "$dir"
 mkdir -p "$dir/fleet"
-fail=0
-check() { # check WHAT COMMAND...
-    what=$1
-    shift
-    if ! "$@"; then
-        echo "FAIL: $what" >&2
-        fail=1
-    fi
-}
-has() { grep -q -- "$1" "$2"; }
+. "$UPDX_SOURCE_DIR/tests/e2e/checks.inc"
 status() { # status EXPECTED ARGS...: runs updx fleet, compares the exit code
     want=$1
     shift
