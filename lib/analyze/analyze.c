@@ -39,11 +39,20 @@
 #define CAP_XML (64ull << 20)
 #define CAP_REG (64ull << 20)
 
+/* Literal sets for the block-level prefilter, one per reader family (its literals first,
+ * then the rules' literals), built when a big text member of that family first shows up. */
+enum { PF_SETUPACT, PF_SETUPAPI, PF_OTHER, PF_COUNT };
+#define PREFILTER_AFTER_DEFAULT (1ull << 20)
+
 typedef struct pipeline {
     const updx_analyze_opts *opts;
+    const updx_ruleset *rules;
     updx_rule_scan *scan;
     updx_kind kind;          /* of the member being read */
     const char *member;
+    updx_litset *pf[PF_COUNT];
+    uint32_t pf_rule_base[PF_COUNT];
+    bool pf_failed[PF_COUNT];
 } pipeline;
 
 void updx_analyze_opts_default(updx_analyze_opts *opts)
@@ -106,6 +115,51 @@ static uint8_t *read_member(updx_case *c, updx_member_info *m, updx_source *src,
     return buf;
 }
 
+static int pf_family(updx_kind kind)
+{
+    switch (kind) {
+    case UPDX_KIND_SETUPACT:
+    case UPDX_KIND_OLDSETUPACT:
+    case UPDX_KIND_SETUPERR:
+        return PF_SETUPACT;
+    case UPDX_KIND_SETUPAPI:
+        return PF_SETUPAPI;
+    default:
+        return PF_OTHER;
+    }
+}
+
+/* The family's literal set (described now, compiled by its first scan); NULL when none. */
+static updx_litset *pf_set(pipeline *p, int fam)
+{
+    if (p->pf[fam] || p->pf_failed[fam])
+        return p->pf[fam];
+    size_t nreader = 0;
+    const updx_literal *own = fam == PF_SETUPACT ? updx_setupact_literals(&nreader)
+                            : fam == PF_SETUPAPI ? updx_setupapi_literals(&nreader) : NULL;
+    size_t nrules = p->scan ? updx_ruleset_literal_count(p->rules) : 0;
+    size_t n = nreader + nrules;
+    const char **text = calloc(n ? n : 1, sizeof *text);
+    size_t *len = calloc(n ? n : 1, sizeof *len);
+    bool *nocase = calloc(n ? n : 1, sizeof *nocase);
+    if (text && len && nocase) {
+        for (size_t i = 0; i < nreader; i++) {
+            text[i] = own[i].text;
+            len[i] = strlen(own[i].text);
+            nocase[i] = own[i].nocase;
+        }
+        for (size_t i = 0; i < nrules; i++)
+            updx_ruleset_literal(p->rules, i, &text[nreader + i], &len[nreader + i], &nocase[nreader + i]);
+        p->pf[fam] = updx_litset_new(text, len, nocase, n);
+        p->pf_rule_base[fam] = (uint32_t)nreader;
+    }
+    free(text);
+    free(len);
+    free(nocase);
+    p->pf_failed[fam] = !p->pf[fam];
+    return p->pf[fam];
+}
+
 static int read_text_member(pipeline *p, updx_case *c, updx_member_info *m, updx_source *src)
 {
     updx_text_opts topts = {.codepage = p->opts->codepage, .max_line_bytes = p->opts->limits.max_line_bytes};
@@ -113,8 +167,15 @@ static int read_text_member(pipeline *p, updx_case *c, updx_member_info *m, updx
     int rc = updx_text_open(&t, src, &topts);
     if (rc != UPDX_OK)
         return rc;
-    if (p->scan)
+    uint64_t pf_after = p->opts->prefilter_after ? p->opts->prefilter_after : PREFILTER_AFTER_DEFAULT;
+    int fam = pf_family(m->kind);
+    updx_litset *set = pf_after != UINT64_MAX ? pf_set(p, fam) : NULL;
+    if (set)
+        updx_text_prefilter(t, set, pf_after);
+    if (p->scan) {
+        updx_rules_scan_use_hits(p->scan, set, p->pf_rule_base[fam]);
         updx_text_observe(t, observe, p);
+    }
     switch (m->kind) {
     case UPDX_KIND_SETUPACT:
     case UPDX_KIND_OLDSETUPACT:
@@ -251,7 +312,7 @@ static int run(updx_case *c, const updx_analyze_opts *opts, walk_fn walk, void *
     const updx_ruleset *rules = opts->rules;
     if (!rules)
         rules = own = updx_rules_load_builtin(&c->notes);
-    pipeline p = {.opts = opts, .scan = rules ? updx_rules_scan_new(rules, c) : NULL};
+    pipeline p = {.opts = opts, .rules = rules, .scan = rules ? updx_rules_scan_new(rules, c) : NULL};
     int rc = walk(c, arg, visit, &p);
     if (rc >= 0 || c->members.len > 0) {
         updx_feed_wer_results(c);
@@ -262,6 +323,8 @@ static int run(updx_case *c, const updx_analyze_opts *opts, walk_fn walk, void *
         updx_diagnose_finish(c);
     }
     updx_rules_scan_free(p.scan);
+    for (int i = 0; i < PF_COUNT; i++)
+        updx_litset_free(p.pf[i]);
     updx_rules_free(own);
     return rc;
 }

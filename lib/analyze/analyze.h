@@ -15,6 +15,10 @@ typedef struct updx_analyze_opts {
     updx_limits limits;                 /* set with updx_limits_default, then adjust */
     const char *codepage;               /* force the fallback code page of legacy lines */
     const struct updx_ruleset *rules;   /* shared ruleset (fleet); NULL = the built-in rules */
+    /* Text members are searched block-wise for the readers' and rules' literals once this
+     * many bytes were read (0 = the default, 1 MiB; UINT64_MAX = never). The results are the
+     * same either way; tests set 1 to prove it on small files. */
+    uint64_t prefilter_after;
 } updx_analyze_opts;
 
 void updx_analyze_opts_default(updx_analyze_opts *opts);

@@ -331,6 +331,31 @@ static updx_setup_mark phase_change(const char *p, const char *end, updx_setupac
     return UPDX_MARK_SETUP_PHASE;
 }
 
+/* One entry per search in updx_setupact_classify below (a new branch adds its literal here;
+ * test_setupact checks that every marked line of the corpus holds one). */
+static const updx_literal classify_literals[] = {
+    {"SetupHost Logging Begin", false}, {"Setup phase change:", false},
+    {"Start execution phase ", false}, {"Execution phase [", false},
+    {"Initiating rollback/uninstall, phase =", false}, {"Current phase", false},
+    {"Current op", false}, {"ImageExit: Initializing SetupResult:", false},
+    {"ImageExit: Initializing Extended:", false}, {"Reporting error event ->", false},
+    {"Reporting post reboot event ->", false}, {"Specifying extended data [", false},
+    {"[Setup360Result]=", false}, {"[Setup360Extended]=", false}, {"Remapping ", false},
+    {"Operation failed:", false}, {"Shell application requested abort", false},
+    {"Abandoning apply", false}, {", abandoning.", false}, {"Gather failed", false},
+    {"Gather operation failed", false}, {"Apply operation failed", false},
+    {"Apply failed", false}, {"User cancel confirmed", false}, {"Hit failure while", false},
+    {"Host OS ", true}, {"Target OS version: ", false}, {"[TargetOsVersionBuildNumber]=[", false},
+    {"[TargetOsEditionId]=[", false}, {"Target OS: Edition =", false}, {"Crash 0x", false},
+    {"No crash detected", false},
+};
+
+const updx_literal *updx_setupact_literals(size_t *n)
+{
+    *n = sizeof classify_literals / sizeof classify_literals[0];
+    return classify_literals;
+}
+
 void updx_setupact_classify(const char *msg, size_t len, updx_setupact_mark *out)
 {
     memset(out, 0, sizeof *out);
@@ -558,6 +583,7 @@ static bool same_text(const char *kept, const char *s, size_t n)
 
 static void typed_line(reader *r, const updx_line *ln, const updx_setupact_line *pl)
 {
+    enum { NLIT = sizeof classify_literals / sizeof classify_literals[0] };
     updx_setup_file *f = r->f;
     f->typed_lines++;
     f->count_by_level[pl->level]++;
@@ -582,7 +608,8 @@ static void typed_line(reader *r, const updx_line *ln, const updx_setupact_line 
                   field_eq(pl->component, pl->component_len, "CSI") ||
                   field_eq(pl->component, pl->component_len, "CBS") ||
                   field_eq(pl->component, pl->component_len, "MIG"));
-    if (!quiet)
+    /* a prefiltered line without any classifier literal cannot carry a mark */
+    if (!quiet && (!ln->filtered || updx_hits_below(ln->hits, ln->nhits, NLIT)))
         updx_setupact_classify(msg, mlen, &m);
     if ((m.mark == UPDX_MARK_HOST_VERSION && same_text(r->last_host_version, m.arg, m.arg_len)) ||
         (m.mark == UPDX_MARK_TARGET_VERSION && same_text(r->last_target_version, m.arg, m.arg_len)))

@@ -56,6 +56,10 @@ typedef struct updx_setupact_mark {
     size_t arg_len;
 } updx_setupact_mark;
 void updx_setupact_classify(const char *msg, size_t len, updx_setupact_mark *out);
+/* Every literal the classifier looks for: a message holding none of them has no mark. When
+ * the text layer's prefilter set starts with these (ids 0..n-1), lines without such a hit
+ * skip the classifier. */
+const updx_literal *updx_setupact_literals(size_t *n);
 
 /* Reads every line of t into c->setup. src says setupact/setuperr (old-style is detected).
  * Returns UPDX_OK, UPDX_PARTIAL (a cap or a read error cut it short; a note says so) or a

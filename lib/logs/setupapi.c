@@ -145,6 +145,32 @@ static bool find_time(updx_arena *a, const char *s, size_t len, updx_setupapi_ti
 }
 
 /* The first "0x" hex number in [s, s+len), 32 bits at most. */
+/* The literals the per-line searches below look for, in this order (the prefilter ids). A
+ * line the prefilter covered skips each search whose literal it does not hold. */
+enum { LIT_OPEN_MARK, LIT_CLOSE_MARK, LIT_SERVICE, LIT_IMAGE_PATH, LIT_SYS, LIT_INF, LIT_HEX, LIT_COUNT };
+static const updx_literal setupapi_literals[LIT_COUNT] = {
+    [LIT_OPEN_MARK] = {">>>  ", false}, [LIT_CLOSE_MARK] = {"<<<  ", false},
+    [LIT_SERVICE] = {"Service", true}, [LIT_IMAGE_PATH] = {"Image Path", true},
+    [LIT_SYS] = {".sys", true}, [LIT_INF] = {".inf", true}, [LIT_HEX] = {"0x", true},
+};
+
+const updx_literal *updx_setupapi_literals(size_t *n)
+{
+    *n = LIT_COUNT;
+    return setupapi_literals;
+}
+
+/* False only when the prefilter says the line lacks literal `id`. */
+static bool may_hold(const updx_line *ln, unsigned id)
+{
+    if (!ln->filtered)
+        return true;
+    for (uint32_t i = 0; i < ln->nhits; i++)
+        if (ln->hits[i] == id)
+            return true;
+    return false;
+}
+
 static bool find_code(const char *s, size_t len, uint32_t *code)
 {
     for (size_t i = 0; i + 2 < len; i++) {
@@ -367,13 +393,13 @@ static void parse_names(sa_parser *p, updx_setupapi_section *s, const char *m, s
                         const updx_line *ln)
 {
     if (s->services.len < SA_MAX_SERVICES_PER_SECTION && p->f->services.len < SA_MAX_SERVICES) {
-        if (updx_memcasemem(m, mlen, "Service", 7)) {
+        if (may_hold(ln, LIT_SERVICE) && updx_memcasemem(m, mlen, "Service", 7)) {
             parse_service_directive(p, s, m, mlen, ln);
             parse_service_result(p, s, m, mlen, ln);
         }
     }
     /* "Image Path    = \SystemRoot\System32\drivers\tunnel.sys" belongs to the service block */
-    const char *ip = updx_memcasemem(m, mlen, "Image Path", 10);
+    const char *ip = may_hold(ln, LIT_IMAGE_PATH) ? updx_memcasemem(m, mlen, "Image Path", 10) : NULL;
     if (ip && s->services.len) {
         const char *eq = memchr(ip, '=', (size_t)(m + mlen - ip));
         if (eq) {
@@ -385,9 +411,9 @@ static void parse_names(sa_parser *p, updx_setupapi_section *s, const char *m, s
                 sv->image_path = adup(p, v, vlen);
         }
     }
-    if (updx_memcasemem(m, mlen, ".sys", 4))
+    if (may_hold(ln, LIT_SYS) && updx_memcasemem(m, mlen, ".sys", 4))
         collect_files(p, &s->drivers, m, mlen, ".sys");
-    if (updx_memcasemem(m, mlen, ".inf", 4))
+    if (may_hold(ln, LIT_INF) && updx_memcasemem(m, mlen, ".inf", 4))
         collect_files(p, &s->infs, m, mlen, ".inf");
 }
 
@@ -691,7 +717,7 @@ static void on_body(sa_parser *p, const updx_line *ln, const char *text, size_t 
     finish_awaiting(p);
     l.line = ln->number;
     l.offset = ln->offset;
-    l.has_code = find_code(m, mlen, &l.code);
+    l.has_code = may_hold(ln, LIT_HEX) && find_code(m, mlen, &l.code);
     p->file->body_lines++;
     if (l.severity == UPDX_SA_ERROR)
         p->file->errors++;
@@ -786,7 +812,8 @@ static void on_line(sa_parser *p, const updx_line *ln)
     const char *mk = NULL;
     if (tl >= 3 && (memcmp(t, ">>>", 3) == 0 || memcmp(t, "<<<", 3) == 0))
         mk = t;
-    else if (tl > 5 && t[0] != '!' && t[0] != '[') {
+    else if (tl > 5 && t[0] != '!' && t[0] != '[' &&
+             (may_hold(ln, LIT_OPEN_MARK) || may_hold(ln, LIT_CLOSE_MARK))) {
         size_t look = tl < 128 ? tl : 128;
         const char *a = updx_memcasemem(t, look, ">>>  ", 5);
         const char *b = updx_memcasemem(t, look, "<<<  ", 5);

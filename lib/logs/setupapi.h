@@ -131,6 +131,9 @@ struct updx_setupapi_facts {
  * use). `member` names the file (its base name tells dev/upgrade/offline/app/setup).
  * Returns UPDX_OK, UPDX_PARTIAL (damaged or cut short; notes say where), or a negative status. */
 int updx_setupapi_parse(updx_case *c, const char *member, updx_text *t);
+/* The literals the reader's per-line searches look for: when the text layer's prefilter set
+ * starts with them (ids 0..n-1), covered lines skip the searches they cannot satisfy. */
+const updx_literal *updx_setupapi_literals(size_t *n);
 /* The same over bytes in memory (pure). */
 int updx_setupapi_parse_mem(updx_case *c, const char *member, const void *data, size_t len);
 

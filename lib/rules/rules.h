@@ -90,6 +90,12 @@ bool updx_rules_derive_literal(const char *pattern, char *out, size_t size, bool
 updx_rule_scan *updx_rules_scan_new(const updx_ruleset *rs, updx_case *c);
 /* Turns the literal prefilter off (for tests that prove the prefilter changes nothing). */
 void updx_rules_scan_set_prefilter(updx_rule_scan *s, bool on);
+/* The ruleset's prefilter literals (ids 0..n-1), to put in a block-level literal set. */
+size_t updx_ruleset_literal_count(const updx_ruleset *rs);
+void updx_ruleset_literal(const updx_ruleset *rs, size_t i, const char **text, size_t *len, bool *nocase);
+/* Lines that come with prefilter hits (updx_line.filtered) from `set`, in which literal i of
+ * the ruleset has id base + i, need no literal search of their own. NULL turns it off. */
+void updx_rules_scan_use_hits(updx_rule_scan *s, const updx_litset *set, uint32_t base);
 /* Feeds one line of text member `member` of kind `kind`. Call for every line of every text
  * member, members one after another. Cheap for lines no rule can match. */
 void updx_rules_scan_line(updx_rule_scan *s, updx_kind kind, const char *member, const updx_line *line);

@@ -71,6 +71,11 @@ struct updx_rule_scan {
     const char *member;      /* our copy in the case arena */
     const char *kind_name;
     bool prefilter;
+    /* block-level hits (updx_rules_scan_use_hits) */
+    const updx_litset *hit_set;
+    uint32_t hit_base;
+    bool *lit_in_set;          /* per literal: the set finds it */
+    bool kind_all_in_set[UPDX_KIND_COUNT]; /* every pattern of the kind has such a literal */
 };
 
 /* Every literal of a line is looked for in one pass: a bitmap of the literals' first two
@@ -187,6 +192,7 @@ void updx_rules_scan_free(updx_rule_scan *s)
     free(s->lit_bits);
     free(s->lit_pairs);
     free(s->lit_hash);
+    free(s->lit_in_set);
     updx_arena_free(&s->pend);
     free(s);
 }
@@ -194,6 +200,45 @@ void updx_rules_scan_free(updx_rule_scan *s)
 void updx_rules_scan_set_prefilter(updx_rule_scan *s, bool on)
 {
     s->prefilter = on;
+}
+
+size_t updx_ruleset_literal_count(const updx_ruleset *rs)
+{
+    return rs ? rs->nliterals : 0;
+}
+
+void updx_ruleset_literal(const updx_ruleset *rs, size_t i, const char **text, size_t *len, bool *nocase)
+{
+    *text = rs->literals[i].text;
+    *len = rs->literals[i].len;
+    *nocase = rs->literals[i].nocase;
+}
+
+void updx_rules_scan_use_hits(updx_rule_scan *s, const updx_litset *set, uint32_t base)
+{
+    if (!s)
+        return;
+    const updx_ruleset *rs = s->rs;
+    s->hit_set = NULL;
+    if (!set)
+        return;
+    if (!s->lit_in_set) {
+        s->lit_in_set = calloc(rs->nliterals ? rs->nliterals : 1, sizeof *s->lit_in_set);
+        if (!s->lit_in_set)
+            return;
+    }
+    for (size_t i = 0; i < rs->nliterals; i++)
+        s->lit_in_set[i] = updx_litset_has(set, base + (uint32_t)i);
+    for (size_t k = 0; k < UPDX_KIND_COUNT; k++) {
+        bool all = true;
+        for (size_t i = 0; i < rs->by_kind_len[k] && all; i++) {
+            const rule_pattern *p = &rs->rules[rs->by_kind[k][i].rule]->pats[rs->by_kind[k][i].pat];
+            all = p->literal_id >= 0 && s->lit_in_set[p->literal_id];
+        }
+        s->kind_all_in_set[k] = all;
+    }
+    s->hit_set = set;
+    s->hit_base = base;
 }
 
 size_t updx_rules_scan_matches(const updx_rule_scan *s, const updx_rule *r, size_t pattern)
@@ -208,6 +253,8 @@ static bool literal_present(updx_rule_scan *s, const rule_literal *lit, int id, 
 {
     if (s->lit_gen[id] == s->gen)
         return s->lit_found[id];
+    if (line->filtered && s->hit_set && s->lit_in_set[id])
+        return false;  /* the block scan would have reported it */
     bool found = lit->nocase ? updx_memcasemem(line->text, line->len, lit->text, lit->len) != NULL
                              : memmem(line->text, line->len, lit->text, lit->len) != NULL;
     s->lit_gen[id] = s->gen;
@@ -383,8 +430,22 @@ void updx_rules_scan_line(updx_rule_scan *s, updx_kind kind, const char *member,
     if (!n)
         return;
     s->gen++;
-    if (s->prefilter)
+    if (s->prefilter && line->filtered && s->hit_set) {
+        /* the text layer found the literals in whole blocks: take its hits */
+        bool any = false;
+        for (uint32_t h = 0; h < line->nhits; h++) {
+            uint32_t id = line->hits[h] - s->hit_base;
+            if (line->hits[h] >= s->hit_base && id < rs->nliterals) {
+                s->lit_gen[id] = s->gen;
+                s->lit_found[id] = true;
+                any = true;
+            }
+        }
+        if (!any && s->kind_all_in_set[kind])
+            return;
+    } else if (s->prefilter) {
         find_literals(s, line);
+    }
     const kind_entry *e = rs->by_kind[kind];
     for (size_t i = 0; i < n; i++) {
         const rule_pattern *p = &rs->rules[e[i].rule]->pats[e[i].pat];

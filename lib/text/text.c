@@ -12,6 +12,9 @@
 
 enum {
     TEXT_BLOCK = 1 << 20,          /* streaming window */
+    PF_REGION = 1 << 20,           /* bytes a prefilter scan covers at most */
+    PF_MAX_HITS = 1 << 18,         /* hits kept per region (a region with more is cut short) */
+    PF_MAX_LINE_HITS = 4096,       /* hit ids handed out with one line */
     TEXT_DEFAULT_MAX_LINE = 1 << 20,
     TEXT_SNIFF_BYTES = 64 << 10,   /* sample used to guess a code page */
 };
@@ -40,6 +43,15 @@ struct updx_text {
     uint64_t n_cut, n_legacy, n_replaced;
     updx_line_observer observer;
     void *observer_ud;
+    bool carried;           /* the last raw line was assembled in `raw` */
+    /* prefilter: hits of the covered region [pf_from, pf_to) of the file, by end offset */
+    updx_litset *pf;
+    uint64_t pf_after;
+    uint64_t pf_from, pf_to;
+    updx_lithit *hits;
+    size_t nhits, hits_cap, hit_pos;
+    bool hits_overflow;
+    uint32_t *line_hits;
 };
 
 /* ---- pure helpers ------------------------------------------------------------------ */
@@ -323,6 +335,8 @@ void updx_text_close(updx_text *t)
         iconv_close(t->cd);
     updx_buf_free(&t->raw);
     updx_buf_free(&t->out);
+    free(t->hits);
+    free(t->line_hits);
     free(t->block);
     free(t);
 }
@@ -400,6 +414,7 @@ static int next_raw(updx_text *t, const uint8_t **line, size_t *len, uint64_t *o
     updx_buf_reset(&t->raw);
     bool carrying = false;
     *cut = false;
+    t->carried = false;
     for (;;) {
         size_t avail = t->end - t->pos;
         avail -= avail % us;
@@ -412,6 +427,7 @@ static int next_raw(updx_text *t, const uint8_t **line, size_t *len, uint64_t *o
             }
             if (!carrying)
                 return 0; /* a stray odd byte at the end of UTF-16 is dropped */
+            t->carried = true;
             *line = (const uint8_t *)t->raw.data;
             *len = t->raw.len;
             return 1;
@@ -435,6 +451,7 @@ static int next_raw(updx_text *t, const uint8_t **line, size_t *len, uint64_t *o
         if (found || t->eof) {
             t->pos += consume;
             if (carrying) {
+                t->carried = true;
                 carry(t, p, body, cut);
                 *line = (const uint8_t *)t->raw.data;
                 *len = t->raw.len;
@@ -682,6 +699,116 @@ static int start(updx_text *t)
     return UPDX_OK;
 }
 
+/* ---- prefilter ---- */
+
+static bool pf_collect(void *ud, uint32_t id, uint64_t end)
+{
+    updx_text *t = ud;
+    if (t->nhits == t->hits_cap) {
+        size_t nc = t->hits_cap ? t->hits_cap * 2 : 1024;
+        updx_lithit *nh = nc <= PF_MAX_HITS ? realloc(t->hits, nc * sizeof *nh) : NULL;
+        if (!nh) {
+            t->hits_overflow = true;
+            t->pf_to = end;  /* where the scan stopped: the region is cut before this line */
+            return false;
+        }
+        t->hits = nh;
+        t->hits_cap = nc;
+    }
+    t->hits[t->nhits].end = end;
+    t->hits[t->nhits].id = id;
+    t->nhits++;
+    return true;
+}
+
+static int cmp_hits(const void *a, const void *b)
+{
+    const updx_lithit *x = a, *y = b;
+    return x->end < y->end ? -1 : x->end > y->end;
+}
+
+/*
+ * Scans the window from the line at `start` (absolute offset) to the last line end within
+ * PF_REGION bytes, so that the lines there carry their hits. False when no whole line fits
+ * (a line longer than the region, or a file ending in lone CRs): that line goes unfiltered.
+ */
+static bool pf_cover(updx_text *t, uint64_t start)
+{
+    t->nhits = t->hit_pos = 0;
+    t->pf_from = t->pf_to = start;
+    t->hits_overflow = false;
+    if (start < t->base_offset)
+        return false;
+    size_t from = (size_t)(start - t->base_offset);
+    if (from >= t->end)
+        return false;
+    size_t lim = t->end - from > PF_REGION ? from + PF_REGION : t->end;
+    size_t to;
+    if (lim == t->end && t->eof) {
+        to = lim;  /* the last line may lack its newline */
+    } else {
+        const uint8_t *nl = memrchr(t->win + from, '\n', lim - from);
+        if (!nl)
+            return false;
+        to = (size_t)(nl - t->win) + 1;
+    }
+    t->pf_to = t->base_offset + to;
+    if (updx_litset_scan(t->pf, t->win + from, to - from, start, pf_collect, t) != UPDX_OK) {
+        t->pf_to = start;
+        return false;
+    }
+    for (size_t i = 1; i < t->nhits; i++) {
+        if (t->hits[i].end < t->hits[i - 1].end) {  /* the engine promises order; make sure */
+            qsort(t->hits, t->nhits, sizeof *t->hits, cmp_hits);
+            break;
+        }
+    }
+    if (t->hits_overflow) {
+        /* keep the lines that end before the line of the first hit not kept */
+        uint64_t stop = t->pf_to;
+        size_t k = (size_t)(stop - t->base_offset);
+        const uint8_t *nl = k > from ? memrchr(t->win + from, '\n', k - from - 1) : NULL;
+        t->pf_to = nl ? t->base_offset + (size_t)(nl - t->win) + 1 : start;
+        while (t->nhits && t->hits[t->nhits - 1].end > t->pf_to)
+            t->nhits--;
+    }
+    return t->pf_to > start;
+}
+
+/* Fills the line's hits; false when the line is not covered by a prefilter scan. */
+static bool pf_line(updx_text *t, uint64_t start, uint64_t next_start, updx_line *line)
+{
+    if (!t->pf || t->mode != UNIT_BYTE || t->carried || start < t->pf_after)
+        return false;
+    if ((start < t->pf_from || next_start > t->pf_to) && (!pf_cover(t, start) || next_start > t->pf_to))
+        return false;
+    if (!t->line_hits) {
+        t->line_hits = malloc(PF_MAX_LINE_HITS * sizeof *t->line_hits);
+        if (!t->line_hits)
+            return false;
+    }
+    uint32_t n = 0;
+    while (t->hit_pos < t->nhits && t->hits[t->hit_pos].end <= next_start) {
+        if (t->hits[t->hit_pos].end > start) {
+            if (n == PF_MAX_LINE_HITS)
+                return false;  /* too many to hand out: let the consumer search */
+            t->line_hits[n++] = t->hits[t->hit_pos].id;
+        }
+        t->hit_pos++;
+    }
+    line->hits = t->line_hits;
+    line->nhits = n;
+    return true;
+}
+
+void updx_text_prefilter(updx_text *t, updx_litset *set, uint64_t after)
+{
+    t->pf = set;
+    t->pf_after = after;
+    t->pf_from = t->pf_to = 0;
+    t->nhits = t->hit_pos = 0;
+}
+
 int updx_text_next(updx_text *t, updx_line *line)
 {
     if (!t->started) {
@@ -696,8 +823,19 @@ int updx_text_next(updx_text *t, updx_line *line)
     int rc = next_raw(t, &raw, &len, &offset, &cut);
     if (rc <= 0)
         return rc;
+    line->filtered = false;
+    line->hits = NULL;
+    line->nhits = 0;
+    bool covered = t->pf && pf_line(t, offset, t->base_offset + t->pos, line);
     updx_buf_reset(&t->out);
     unsigned flags = t->mode == UNIT_BYTE ? decode_bytes(t, raw, len) : decode_utf16(t, raw, len);
+    /* the hits were found in the raw bytes: they stand for the text only when it is them */
+    if (covered && !(flags & (UPDX_LINE_LEGACY | UPDX_LINE_REPLACED | UPDX_LINE_NUL)) && t->out.len == len)
+        line->filtered = true;
+    else {
+        line->hits = NULL;
+        line->nhits = 0;
+    }
     if (cut) {
         flags |= UPDX_LINE_CUT;
         t->n_cut++;

@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "text/litset.h"
 #include "util/source.h"
 
 typedef enum updx_encoding {
@@ -55,6 +56,14 @@ typedef struct updx_line {
     uint64_t number;   /* 1-based */
     uint64_t offset;   /* byte offset of the line's first byte in the raw file */
     unsigned flags;
+    /* With a prefilter (updx_text_prefilter): when `filtered`, hits[0..nhits) are the ids of
+     * the set's literals that occur in the line (in order, maybe repeated) and no other
+     * literal of the set does, so a consumer may skip its own search. When not filtered
+     * (no prefilter, UTF-16, a line decoded from a code page or with bytes dropped, a line
+     * longer than a window), the consumer searches the line itself. */
+    bool filtered;
+    uint32_t nhits;
+    const uint32_t *hits;
 } updx_line;
 
 typedef struct updx_text_opts {
@@ -74,6 +83,11 @@ int updx_text_next(updx_text *t, updx_line *line);
  * a second consumer (the rule scanner) reads the same lines in the same pass. */
 typedef void (*updx_line_observer)(void *ud, const updx_line *line);
 void updx_text_observe(updx_text *t, updx_line_observer fn, void *ud);
+
+/* Finds the literals of `set` in whole windows rather than per line, once `after` bytes of
+ * the file have gone by (small files are not worth the set's compile): lines then carry their
+ * hits (updx_line.filtered). The set is borrowed and must outlive the reader. */
+void updx_text_prefilter(updx_text *t, updx_litset *set, uint64_t after);
 
 /* The encoding seen so far (final once updx_text_next returned 0). */
 updx_encoding_info updx_text_encoding(const updx_text *t);

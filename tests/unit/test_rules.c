@@ -134,10 +134,10 @@ static void test_scan_and_finding(void)
     CHECK_INT(load_one(GOOD_RULE, msg, sizeof msg, &rs), 1);
     updx_case *c = updx_case_new("t", NULL);
     updx_rule_scan *s = updx_rules_scan_new(rs, c);
-    updx_line l = {"Loading driver abc.sys failed", 29, 12, 400, 0};
+    updx_line l = {.text = "Loading driver abc.sys failed", .len = 29, .number = 12, .offset = 400};
     updx_rules_scan_line(s, UPDX_KIND_SETUPERR, "x/setuperr.log", &l); /* wrong kind */
     updx_rules_scan_line(s, UPDX_KIND_SETUPACT, "x/setupact.log", &l);
-    updx_line l2 = {"Loading driver def.sys failed", 29, 13, 450, 0};
+    updx_line l2 = {.text = "Loading driver def.sys failed", .len = 29, .number = 13, .offset = 450};
     updx_rules_scan_line(s, UPDX_KIND_SETUPACT, "x/setupact.log", &l2);
     CHECK_INT(updx_rules_evaluate(s, c, demo_facts, NULL), 2);
     CHECK_INT(c->findings.len, 2);
