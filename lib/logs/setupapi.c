@@ -225,7 +225,8 @@ static void add_name(sa_parser *p, updx_avec *v, const char *s, size_t len)
         return;
     for (size_t i = 0; i < v->len; i++) {
         const char *have = *(const char **)updx_avec_at(v, i);
-        if (strlen(have) == len && updx_strncasecmp(have, s, len) == 0)
+        if (updx_ascii_lower(have[0]) == updx_ascii_lower(s[0]) && strlen(have) == len &&
+            updx_strncasecmp(have, s, len) == 0)
             return;
     }
     const char **slot = updx_avec_push(v, &p->c->arena);
@@ -420,16 +421,26 @@ static void parse_names(sa_parser *p, updx_setupapi_section *s, const char *m, s
 /* Device-instance and hardware ids: ENUMERATOR\rest, for the enumerators Windows uses. */
 static void collect_device_ids(sa_parser *p, updx_setupapi_section *s, const char *m)
 {
-    static const char *const enums[] = {"PCI\\", "USB\\", "ACPI\\", "HDAUDIO\\", "HID\\", "ROOT\\",
-                                        "SWD\\", "BTH\\", "BTHENUM\\", "USBSTOR\\", "SCSI\\", "STORAGE\\",
-                                        "DISPLAY\\", "MONITOR\\", "UMB\\", "SW\\", "BTHLE\\", "INTELAUDIO\\",
-                                        "ACPI_HAL\\", "HTREE\\", "NDIS\\", "VMBUS\\", "UEFI\\", "WPDBUSENUMROOT\\"};
+#define ENUMERATOR(x) {x, sizeof x - 1}
+    static const struct {
+        const char *name;
+        size_t len;
+    } enums[] = {ENUMERATOR("PCI\\"), ENUMERATOR("USB\\"), ENUMERATOR("ACPI\\"), ENUMERATOR("HDAUDIO\\"),
+                 ENUMERATOR("HID\\"), ENUMERATOR("ROOT\\"), ENUMERATOR("SWD\\"), ENUMERATOR("BTH\\"),
+                 ENUMERATOR("BTHENUM\\"), ENUMERATOR("USBSTOR\\"), ENUMERATOR("SCSI\\"), ENUMERATOR("STORAGE\\"),
+                 ENUMERATOR("DISPLAY\\"), ENUMERATOR("MONITOR\\"), ENUMERATOR("UMB\\"), ENUMERATOR("SW\\"),
+                 ENUMERATOR("BTHLE\\"), ENUMERATOR("INTELAUDIO\\"), ENUMERATOR("ACPI_HAL\\"), ENUMERATOR("HTREE\\"),
+                 ENUMERATOR("NDIS\\"), ENUMERATOR("VMBUS\\"), ENUMERATOR("UEFI\\"), ENUMERATOR("WPDBUSENUMROOT\\")};
+#undef ENUMERATOR
+    if (!strchr(m, '\\'))
+        return;  /* every id has one; most lines have none */
     for (const char *q = m; *q; q++) {
         if (q != m && (is_alnum(q[-1]) || q[-1] == '_' || q[-1] == '\\'))
             continue;
+        char first = updx_ascii_lower(*q);
         for (size_t k = 0; k < sizeof enums / sizeof enums[0]; k++) {
-            size_t kl = strlen(enums[k]);
-            if (updx_strncasecmp(q, enums[k], kl) != 0)
+            size_t kl = enums[k].len;
+            if (updx_ascii_lower(enums[k].name[0]) != first || updx_strncasecmp(q, enums[k].name, kl) != 0)
                 continue;
             const char *e = q + kl;
             while (*e && *e != ' ' && *e != '\t' && *e != '\'' && *e != '"' && *e != ']' && *e != ')' &&

@@ -626,8 +626,29 @@ static unsigned copy_clean(updx_buf *out, const uint8_t *p, size_t n)
     return flags;
 }
 
+/* True when no byte is NUL or above 0x7F, eight bytes at a time (most log lines). */
+static bool plain_ascii(const uint8_t *p, size_t n)
+{
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        if ((w & highs) || ((w - ones) & ~w & highs))
+            return false;
+    }
+    for (; i < n; i++)
+        if (p[i] == 0 || p[i] >= 0x80)
+            return false;
+    return true;
+}
+
 static unsigned decode_bytes(updx_text *t, const uint8_t *p, size_t n)
 {
+    if (plain_ascii(p, n)) {
+        updx_buf_add(&t->out, p, n);
+        return 0;
+    }
     bool ascii = true, nul = false;
     for (size_t i = 0; i < n; i++) {
         if (p[i] >= 0x80)

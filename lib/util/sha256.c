@@ -1,26 +1,144 @@
 /* sha256.c: see sha256.h. A NULL context (allocation failed) makes every call a no-op and
- * yields an all-zero digest, which no real content has, rather than a crash. */
+ * yields an all-zero digest, which no real content has, rather than a crash.
+ *
+ * Hashing a member runs at about 1.8 GB/s (SHA-NI); on a big log that is a third of the
+ * whole analysis when done in line. Once a stream passes SHA_ASYNC_AFTER bytes, its updates
+ * are copied into a small ring of blocks that a thread of its own hashes while the caller
+ * goes on parsing; finish waits for it. Copying costs a few percent of the hashing. When
+ * the thread cannot start, hashing simply stays in line. */
 #include "util/sha256.h"
 
 #include <openssl/evp.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
+
+enum {
+    SHA_ASYNC_AFTER = 8 << 20,  /* smaller members are hashed in line: a thread is not worth it */
+    SHA_SLOTS = 4,
+    SHA_SLOT_BYTES = 1 << 20,
+};
+
+struct updx_sha256 {
+    EVP_MD_CTX *ctx;
+    uint64_t total;
+    bool threaded, failed_thread;
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    uint8_t *slot[SHA_SLOTS];
+    size_t slot_len[SHA_SLOTS];
+    unsigned head, count;  /* ring: count full slots from head */
+    size_t fill;           /* bytes in the slot being filled (head + count) */
+    bool closing;
+};
 
 updx_sha256 *updx_sha256_new(void)
 {
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    if (!ctx)
+    updx_sha256 *h = calloc(1, sizeof *h);
+    if (!h)
         return NULL;
-    if (EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
-        EVP_MD_CTX_free(ctx);
+    h->ctx = EVP_MD_CTX_new();
+    if (!h->ctx || EVP_DigestInit_ex(h->ctx, EVP_sha256(), NULL) != 1) {
+        EVP_MD_CTX_free(h->ctx);
+        free(h);
         return NULL;
     }
-    return (updx_sha256 *)ctx;
+    return h;
+}
+
+static void *hash_thread(void *arg)
+{
+    updx_sha256 *h = arg;
+    pthread_mutex_lock(&h->mu);
+    for (;;) {
+        while (h->count == 0 && !h->closing)
+            pthread_cond_wait(&h->cv, &h->mu);
+        if (h->count == 0)
+            break;
+        unsigned i = h->head;
+        pthread_mutex_unlock(&h->mu);
+        EVP_DigestUpdate(h->ctx, h->slot[i], h->slot_len[i]);
+        pthread_mutex_lock(&h->mu);
+        h->head = (h->head + 1) % SHA_SLOTS;
+        h->count--;
+        pthread_cond_broadcast(&h->cv);
+    }
+    pthread_mutex_unlock(&h->mu);
+    return NULL;
+}
+
+static bool start_thread(updx_sha256 *h)
+{
+    for (unsigned i = 0; i < SHA_SLOTS; i++) {
+        h->slot[i] = malloc(SHA_SLOT_BYTES);
+        if (!h->slot[i])
+            goto fail;
+    }
+    if (pthread_mutex_init(&h->mu, NULL) != 0)
+        goto fail;
+    if (pthread_cond_init(&h->cv, NULL) != 0) {
+        pthread_mutex_destroy(&h->mu);
+        goto fail;
+    }
+    if (pthread_create(&h->thread, NULL, hash_thread, h) != 0) {
+        pthread_cond_destroy(&h->cv);
+        pthread_mutex_destroy(&h->mu);
+        goto fail;
+    }
+    h->threaded = true;
+    return true;
+fail:
+    for (unsigned i = 0; i < SHA_SLOTS; i++) {
+        free(h->slot[i]);
+        h->slot[i] = NULL;
+    }
+    h->failed_thread = true;
+    return false;
+}
+
+/* Hands the slot being filled to the thread (waits while the ring is full). */
+static void submit(updx_sha256 *h)
+{
+    pthread_mutex_lock(&h->mu);
+    unsigned i = (h->head + h->count) % SHA_SLOTS;
+    h->slot_len[i] = h->fill;
+    h->count++;
+    h->fill = 0;
+    pthread_cond_broadcast(&h->cv);
+    while (h->count == SHA_SLOTS)
+        pthread_cond_wait(&h->cv, &h->mu);
+    pthread_mutex_unlock(&h->mu);
 }
 
 void updx_sha256_update(updx_sha256 *h, const void *data, size_t len)
 {
-    if (h && len)
-        EVP_DigestUpdate((EVP_MD_CTX *)h, data, len);
+    if (!h || !len)
+        return;
+    bool was_small = h->total < SHA_ASYNC_AFTER;
+    h->total += len;
+    if (!h->threaded && (was_small || h->failed_thread || !start_thread(h))) {
+        EVP_DigestUpdate(h->ctx, data, len);
+        return;
+    }
+    /* the slot being filled is not the thread's until submitted, and the ring is never full
+     * here (submit waits for room), so it is free; only its index is read under the lock */
+    const uint8_t *p = data;
+    while (len) {
+        pthread_mutex_lock(&h->mu);
+        unsigned i = (h->head + h->count) % SHA_SLOTS;
+        pthread_mutex_unlock(&h->mu);
+        size_t k = SHA_SLOT_BYTES - h->fill;
+        if (k > len)
+            k = len;
+        memcpy(h->slot[i] + h->fill, p, k);
+        h->fill += k;
+        p += k;
+        len -= k;
+        if (h->fill == SHA_SLOT_BYTES)
+            submit(h);
+    }
 }
 
 void updx_sha256_finish(updx_sha256 *h, char hex[65])
@@ -28,8 +146,22 @@ void updx_sha256_finish(updx_sha256 *h, char hex[65])
     unsigned char md[32] = {0};
     unsigned int n = 0;
     if (h) {
-        EVP_DigestFinal_ex((EVP_MD_CTX *)h, md, &n);
-        EVP_MD_CTX_free((EVP_MD_CTX *)h);
+        if (h->threaded) {
+            if (h->fill)
+                submit(h);
+            pthread_mutex_lock(&h->mu);
+            h->closing = true;
+            pthread_cond_broadcast(&h->cv);
+            pthread_mutex_unlock(&h->mu);
+            pthread_join(h->thread, NULL);
+            pthread_cond_destroy(&h->cv);
+            pthread_mutex_destroy(&h->mu);
+            for (unsigned i = 0; i < SHA_SLOTS; i++)
+                free(h->slot[i]);
+        }
+        EVP_DigestFinal_ex(h->ctx, md, &n);
+        EVP_MD_CTX_free(h->ctx);
+        free(h);
     }
     static const char digits[] = "0123456789abcdef";
     for (int i = 0; i < 32; i++) {
