@@ -36,6 +36,12 @@ enum {
     SA_MAX_LINES = 4096,
     SA_MAX_EXTRA = 1024,
     SA_MAX_PENDING_BYTES = 2u << 20,
+    /* Body-line bytes kept per log over all failed and open sections. A real log's failures
+     * keep tens of KiB; a log that repeats itself must not grow memory without end. Past
+     * this, such sections keep their first error and last line only. */
+    SA_MAX_KEPT_BYTES = 8u << 20,
+    SA_SPARE_SECTIONS = 8,
+    SA_ALL_SECTIONS = 10000,      /* sections recorded whatever they did (then see finish()) */
     /* A stored line is cut here: the longest real body line is a few hundred bytes. */
     SA_MAX_TEXT = 2048,
     /* Named things kept per section (deduplicated). */
@@ -86,6 +92,10 @@ typedef struct sa_parser {
     int current;           /* index in open[] receiving body lines, or -1 */
     bool in_header;        /* before the first section or boot session */
     saved_line file_last;
+    uint64_t kept_bytes;         /* body-line text kept for failed and open sections */
+    uint64_t sections_unkept;    /* sections whose lines the budget did not keep */
+    updx_setupapi_section *spare[SA_SPARE_SECTIONS]; /* records taken back, for reuse */
+    size_t n_spare;
     int result;
 } sa_parser;
 
@@ -494,6 +504,13 @@ static void finish(sa_parser *p, size_t i, updx_setupapi_status st)
     s->status = st;
     count_status(p->file, st);
     bool keep = st != UPDX_SA_SUCCESS;
+    if (keep && o->lines.len && p->kept_bytes + o->text.len > SA_MAX_KEPT_BYTES) {
+        keep = false;
+        s->lines_truncated = true;
+        p->sections_unkept++;
+    }
+    if (keep)
+        p->kept_bytes += o->text.len;
     if (keep && p->result != UPDX_ERR_NOMEM) {
         for (size_t k = 0; k < o->lines.len; k++) {
             const pending_line *pl = updx_vec_at(&o->lines, k);
@@ -517,10 +534,23 @@ static void finish(sa_parser *p, size_t i, updx_setupapi_status st)
             collect_device_ids(p, s, l->text);
         }
     }
-    if (o->last)
-        s->last_line = commit_saved(p, o->last);
-    if (o->first_error)
-        s->first_error = commit_saved(p, o->first_error);
+    /* past the first SA_ALL_SECTIONS records, a successful section that touched no service is
+     * only counted: nothing downstream looks at it, so when it is the latest recorded its
+     * record is taken back for the next section (a big log is mostly such sections; their
+     * records would grow memory with the log) */
+    struct updx_setupapi_facts *f = p->f;
+    bool recycle = st == UPDX_SA_SUCCESS && s->services.len == 0 && p->n_spare < SA_SPARE_SECTIONS &&
+                   f->sections.len > SA_ALL_SECTIONS &&
+                   f->sections.len && *(updx_setupapi_section **)updx_avec_at(&f->sections, f->sections.len - 1) == s;
+    if (recycle) {
+        f->sections.len--;
+        p->spare[p->n_spare++] = s;
+    } else {
+        if (o->last)
+            s->last_line = commit_saved(p, o->last);
+        if (o->first_error)
+            s->first_error = commit_saved(p, o->first_error);
+    }
     updx_buf_free(&o->text);
     updx_vec_free(&o->lines);
     free(o->last);
@@ -576,7 +606,12 @@ static void open_new(sa_parser *p, const char *title, size_t tlen, const updx_li
     updx_setupapi_section *s = NULL;
     updx_setupapi_section **slot = NULL;
     if (p->result != UPDX_ERR_NOMEM && p->f->sections.len < SA_MAX_SECTIONS) {
-        s = updx_arena_alloc(&p->c->arena, sizeof *s);
+        if (p->n_spare) {
+            s = p->spare[--p->n_spare];
+            memset(s, 0, sizeof *s);
+        } else {
+            s = updx_arena_alloc(&p->c->arena, sizeof *s);
+        }
         slot = s ? updx_avec_push(&p->f->sections, &p->c->arena) : NULL;
     }
     if (!s || !slot) {
@@ -966,6 +1001,10 @@ int updx_setupapi_parse(updx_case *c, const char *member, updx_text *t)
     }
     if (file->body_lines)
         file->last_body_line = commit_saved(p, &p->file_last);
+    if (p->sections_unkept)
+        limit_note(p, UPDX_NO_LINE, updx_arena_printf(&c->arena, "body lines of %llu failed or open sections "
+                   "were not kept (more than %u MiB of such lines in this log); each keeps its first "
+                   "error and last line", (unsigned long long)p->sections_unkept, SA_MAX_KEPT_BYTES >> 20));
     char enc[64];
     file->encoding = updx_arena_strdup(&c->arena, updx_encoding_describe(updx_text_encoding(t), enc, sizeof enc));
     if (!file->header && file->sections == 0)
