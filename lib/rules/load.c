@@ -60,7 +60,32 @@ updx_ruleset *updx_rules_new(void)
     if (!rs)
         return NULL;
     updx_arena_init(&rs->arena, RULESET_ARENA_CAP);
+    if (pthread_mutex_init(&rs->jit_lock, NULL) != 0) {
+        updx_arena_free(&rs->arena);
+        free(rs);
+        return NULL;
+    }
     return rs;
+}
+
+/* JIT makes matching several times faster, but compiling all patterns at load took about
+ * 2 ms per process, most of the whole analysis of a small bundle; most patterns never see a
+ * candidate line, so each is compiled on its first. Without JIT (unsupported CPU) we still
+ * work. Under valgrind the JIT's generated code reads bytes valgrind thinks uninitialised (a
+ * known false alarm, PCRE2 has no valgrind annotations in Debian's build): interpret. */
+void rules_pattern_jit(const updx_ruleset *rs, const rule_pattern *p)
+{
+    if (atomic_load_explicit(&p->jit_done, memory_order_acquire))
+        return;
+    updx_ruleset *mrs = (updx_ruleset *)rs;  /* the lock and the flag are the only state touched */
+    rule_pattern *mp = (rule_pattern *)p;
+    pthread_mutex_lock(&mrs->jit_lock);
+    if (!atomic_load_explicit(&mp->jit_done, memory_order_relaxed)) {
+        if (!UPDX_RUNNING_ON_VALGRIND)
+            (void)pcre2_jit_compile(mp->code, PCRE2_JIT_COMPLETE);
+        atomic_store_explicit(&mp->jit_done, true, memory_order_release);
+    }
+    pthread_mutex_unlock(&mrs->jit_lock);
 }
 
 void updx_rules_free(updx_ruleset *rs)
@@ -74,6 +99,7 @@ void updx_rules_free(updx_ruleset *rs)
     for (int k = 0; k < UPDX_KIND_COUNT; k++)
         free(rs->by_kind[k]);
     free(rs->literals);
+    pthread_mutex_destroy(&rs->jit_lock);
     updx_arena_free(&rs->arena);
     free(rs);
 }
@@ -380,11 +406,7 @@ static pcre2_code *compile_regex(loader *L, const ytree *at, const char *re, boo
         lerr(L, at, "bad regular expression at offset %zu: %s", (size_t)erroff, (const char *)msg);
         return NULL;
     }
-    /* JIT makes matching several times faster; without it (unsupported CPU) we still work.
-     * Under valgrind the JIT's generated code reads bytes valgrind thinks uninitialised (a
-     * known false alarm, PCRE2 has no valgrind annotations in Debian's build): interpret. */
-    if (!UPDX_RUNNING_ON_VALGRIND)
-        (void)pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
+    /* line patterns are JIT-compiled on first use (rules_pattern_jit) */
     if (!keep_code(L->rs, code)) {
         pcre2_code_free(code);
         lerr(L, at, "out of memory");

@@ -7,6 +7,8 @@
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "rules/rules.h"
@@ -32,6 +34,7 @@ typedef struct rule_pattern {
     const char *name;          /* label, "p1", "p2"... when not given */
     const char *regex;
     pcre2_code *code;
+    atomic_bool jit_done;      /* JIT compiled (or tried) on its first candidate line */
     uint32_t kinds;            /* bit per updx_kind */
     const char *literal;       /* prefilter, or NULL */
     size_t literal_len;
@@ -124,7 +127,12 @@ struct updx_ruleset {
     size_t by_kind_len[UPDX_KIND_COUNT];
     rule_literal *literals;
     size_t nliterals;
+    /* JIT compiles happen lazily during scans, which may run in several threads (fleet) */
+    pthread_mutex_t jit_lock;
 };
+
+/* load.c: JIT-compiles p's regex once, on first use; safe from several threads. */
+void rules_pattern_jit(const updx_ruleset *rs, const rule_pattern *p);
 
 /* scan.c */
 const char *rules_expand(updx_arena *a, const char *tmpl, const char *const *names,

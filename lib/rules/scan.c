@@ -452,6 +452,7 @@ void updx_rules_scan_line(updx_rule_scan *s, updx_kind kind, const char *member,
         if (s->prefilter && p->literal_id >= 0 &&
             !literal_present(s, &rs->literals[p->literal_id], p->literal_id, line))
             continue;
+        rules_pattern_jit(rs, p);
         int rc = pcre2_match(p->code, (PCRE2_SPTR)line->text, line->len, 0, 0, s->md, s->mctx);
         if (rc < 0)
             continue;
