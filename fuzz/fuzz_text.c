@@ -1,8 +1,53 @@
-/* fuzz_text.c: the text layer over arbitrary bytes, from memory and as a stream. */
+/* fuzz_text.c: the text layer over arbitrary bytes, from memory and as a stream; and the
+ * block prefilter against a plain per-line search (a differential check: any line it vouches
+ * for must carry exactly the literals the line holds, and its text must not change). */
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "text/text.h"
+#include "util/strutil.h"
+
+static const char *const lits[] = {"Error", "abc", "0x", "Service", "ab", "\xE4\xB8\xAD", ">>>  "};
+static const bool nocase[] = {false, false, true, true, false, false, false};
+enum { NLITS = sizeof lits / sizeof lits[0] };
+
+static void check_prefilter(const uint8_t *data, size_t size, const updx_text_opts *opts)
+{
+    size_t len[NLITS];
+    for (size_t i = 0; i < NLITS; i++)
+        len[i] = strlen(lits[i]);
+    updx_litset *set = updx_litset_new(lits, len, nocase, NLITS);
+    updx_text *a = NULL, *b = NULL;
+    if (!set || updx_text_open_mem(&a, data, size, opts) != 0 || updx_text_open_mem(&b, data, size, opts) != 0) {
+        updx_text_close(a);
+        updx_litset_free(set);
+        return;
+    }
+    updx_text_prefilter(b, set, 0);
+    updx_line la, lb;
+    while (updx_text_next(a, &la) > 0) {
+        if (updx_text_next(b, &lb) != 1 || la.len != lb.len || memcmp(la.text, lb.text, la.len) != 0 ||
+            la.number != lb.number || la.offset != lb.offset)
+            __builtin_trap();
+        if (!lb.filtered)
+            continue;
+        unsigned want = 0, got = 0;
+        for (unsigned i = 0; i < NLITS; i++)
+            if (nocase[i] ? updx_memcasemem(la.text, la.len, lits[i], len[i]) != NULL
+                          : memmem(la.text, la.len, lits[i], len[i]) != NULL)
+                want |= 1u << i;
+        for (uint32_t h = 0; h < lb.nhits; h++)
+            got |= 1u << lb.hits[h];
+        if (want != got)
+            __builtin_trap();
+    }
+    if (updx_text_next(b, &lb) != 0)
+        __builtin_trap();
+    updx_text_close(a);
+    updx_text_close(b);
+    updx_litset_free(set);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -31,6 +76,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         updx_text_close(t);
     }
+    check_prefilter(data, size, &opts);
     (void)updx_encoding_sniff(data, size);
     (void)updx_codepage_guess(data, size);
     return 0;
