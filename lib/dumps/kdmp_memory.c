@@ -370,7 +370,7 @@ static updx_kmem_status translate_x64(updx_kmem *m, uint64_t va, uint64_t *pa)
     uint64_t table = m->dtb & PFN_MASK64;
     /* four levels, fixed: a table entry pointing back at an upper table cannot loop */
     for (unsigned shift = 39; shift >= 12; shift -= 9) {
-        uint64_t e;
+        uint64_t e = 0;
         updx_kmem_status st = phys_read(m, table + ((va >> shift) & 0x1FF) * 8, 8, &e);
         if (st != UPDX_KMEM_OK)
             return st;
@@ -394,7 +394,7 @@ static updx_kmem_status translate_pae(updx_kmem *m, uint64_t va, uint64_t *pa)
 {
     if (va > 0xFFFFFFFFu)
         return UPDX_KMEM_NON_CANONICAL;
-    uint64_t e;
+    uint64_t e = 0;
     updx_kmem_status st = phys_read(m, (m->dtb & 0xFFFFFFE0u) + ((va >> 30) & 3) * 8, 8, &e);
     if (st != UPDX_KMEM_OK)
         return st;
@@ -422,7 +422,7 @@ static updx_kmem_status translate_x86(updx_kmem *m, uint64_t va, uint64_t *pa)
 {
     if (va > 0xFFFFFFFFu)
         return UPDX_KMEM_NON_CANONICAL;
-    uint64_t e;
+    uint64_t e = 0;
     updx_kmem_status st = phys_read(m, (m->dtb & 0xFFFFF000u) + (va >> 22) * 4, 4, &e);
     if (st != UPDX_KMEM_OK)
         return st;
