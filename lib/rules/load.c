@@ -831,7 +831,7 @@ static void add_rule(loader *L, updx_rule *r)
     updx_ruleset *rs = L->rs;
     for (size_t i = 0; i < rs->nrules; i++)
         if (strcmp(rs->rules[i]->id, r->id) == 0) {
-            if (L->errors && strcmp(rs->rules[i]->source, r->source) == 0)
+            if (L->errors && rs->rules[i]->load == r->load)
                 updx_note_add(L->errors, UPDX_NOTE_WARNING, L->file, UPDX_NO_OFFSET, r->line,
                               "rule id '%s' is used twice in this file; the later one wins", r->id);
             else if (L->errors)
@@ -866,6 +866,7 @@ static bool parse_rule(loader *L, const ytree *n)
         return false;
     r->line = n->line;
     r->source = adup(L, L->file);
+    r->load = L->rs->loads;
     const char *id = scalar(L, ytree_get(n, "id"), "id");
     if (!id || !valid_id(id)) {
         lerr(L, ytree_get(n, "id") ? ytree_get(n, "id") : n,
@@ -1032,6 +1033,7 @@ int updx_rules_load_mem(updx_ruleset *rs, const char *name, const char *yaml, si
     if (!rs || !name || (!yaml && len))
         return UPDX_ERR_ARG;
     loader L = {rs, name, errors, 0};
+    rs->loads++;
     if (len > UPDX_RULES_MAX_FILE_BYTES) {
         if (errors)
             updx_note_add(errors, UPDX_NOTE_WARNING, name, UPDX_NO_OFFSET, UPDX_NO_LINE,

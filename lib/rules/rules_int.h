@@ -83,6 +83,7 @@ typedef struct rule_example {
 
 struct updx_rule {
     const char *id;
+    unsigned load;             /* which load call added it (a duplicate id within one load is an error) */
     updx_category category;
     updx_i18n title, explanation;
     rule_pattern *pats;
@@ -127,6 +128,7 @@ struct updx_ruleset {
     size_t by_kind_len[UPDX_KIND_COUNT];
     rule_literal *literals;
     size_t nliterals;
+    unsigned loads;            /* load calls so far */
     /* JIT compiles happen lazily during scans, which may run in several threads (fleet) */
     pthread_mutex_t jit_lock;
 };
