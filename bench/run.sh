@@ -118,6 +118,31 @@ echo
 big "$work/setupact.log" "$SETUPACT_MB"
 big "$work/setupapi.dev.log" "$SETUPAPI_MB"
 
+# --- the same logs zipped, as the collector ships them ---------------------------------------
+# A bundle arrives as a zip: updx inflates and analyses in one pass; the other tools get the
+# bytes from `unzip -p`, which is what searching a zip with them costs.
+mkfixture=$build/tests/tools/mkfixture
+if [ -x "$mkfixture" ] && command -v unzip >/dev/null; then
+    zdir=$work/zipped
+    if [ ! -f "$zdir.zip" ] || [ "$work/setupact.log" -nt "$zdir.zip" ] || [ "$work/setupapi.dev.log" -nt "$zdir.zip" ]; then
+        rm -rf "$zdir" "$zdir.zip"
+        mkdir -p "$zdir"
+        ln "$work/setupact.log" "$zdir/setupact.log" 2>/dev/null || cp "$work/setupact.log" "$zdir/"
+        ln "$work/setupapi.dev.log" "$zdir/setupapi.dev.log" 2>/dev/null || cp "$work/setupapi.dev.log" "$zdir/"
+        "$mkfixture" dir-zip "$zdir" "$zdir.zip"
+    fi
+    warm "$zdir.zip"
+    echo "both logs in one zip ($(($(wc -c <"$zdir.zip") / 1048576)) MiB compressed, $((SETUPACT_MB + SETUPAPI_MB)) MiB of logs):"
+    measure "updx analyze --format json" "$updx" analyze --format json "$zdir.zip"
+    uw=$W
+    measure "unzip -p | rg -c -F -f anchors" sh -c "unzip -p '$zdir.zip' | rg -c -F -f '$work/anchors.txt'"
+    rw=$W
+    measure "unzip -p | wc -l" sh -c "unzip -p '$zdir.zip' | wc -l"
+    ww=$W
+    awk -v uw="$uw" -v rw="$rw" -v ww="$ww" 'BEGIN {
+        printf "  ratio updx/(unzip|rg) time %.2f; updx/(unzip|wc -l) time %.2f\n\n", uw / rw, uw / ww }'
+fi
+
 # --- a triage dump ---------------------------------------------------------------------------
 dump=$corpus/dumps/rizin-testbins_triage_x64.dmp
 if [ -f "$dump" ]; then
