@@ -796,8 +796,10 @@ static bool pf_cover(updx_text *t, uint64_t start)
     return t->pf_to > start;
 }
 
-/* Fills the line's hits; false when the line is not covered by a prefilter scan. */
-static bool pf_line(updx_text *t, uint64_t start, uint64_t next_start, updx_line *line)
+/* Fills the line's hits; false when the line is not covered by a prefilter scan. The line
+ * handed out is [start, start + len) (shorter than the raw line when cut for length); hits
+ * in the part cut off are passed over. */
+static bool pf_line(updx_text *t, uint64_t start, uint64_t next_start, size_t len, updx_line *line)
 {
     if (!t->pf || t->mode != UNIT_BYTE || t->carried || start < t->pf_after)
         return false;
@@ -810,7 +812,7 @@ static bool pf_line(updx_text *t, uint64_t start, uint64_t next_start, updx_line
     }
     uint32_t n = 0;
     while (t->hit_pos < t->nhits && t->hits[t->hit_pos].end <= next_start) {
-        if (t->hits[t->hit_pos].end > start) {
+        if (t->hits[t->hit_pos].end > start && t->hits[t->hit_pos].end <= start + len) {
             if (n == PF_MAX_LINE_HITS)
                 return false;  /* too many to hand out: let the consumer search */
             t->line_hits[n++] = t->hits[t->hit_pos].id;
@@ -847,7 +849,7 @@ int updx_text_next(updx_text *t, updx_line *line)
     line->filtered = false;
     line->hits = NULL;
     line->nhits = 0;
-    bool covered = t->pf && pf_line(t, offset, t->base_offset + t->pos, line);
+    bool covered = t->pf && pf_line(t, offset, t->base_offset + t->pos, len, line);
     updx_buf_reset(&t->out);
     unsigned flags = t->mode == UNIT_BYTE ? decode_bytes(t, raw, len) : decode_utf16(t, raw, len);
     /* the hits were found in the raw bytes: they stand for the text only when it is them */
