@@ -96,6 +96,10 @@ typedef struct sa_parser {
     uint64_t sections_unkept;    /* sections whose lines the budget did not keep */
     updx_setupapi_section *spare[SA_SPARE_SECTIONS]; /* records taken back, for reuse */
     size_t n_spare;
+    /* Strings of the sections in flight (title, times, exit text, names). A section kept at
+     * its end copies them into the case arena; whenever no section is open this arena is
+     * emptied, so the sections that are only counted leave nothing behind. */
+    updx_arena sec;
     int result;
 } sa_parser;
 
@@ -245,9 +249,9 @@ static void add_name(sa_parser *p, updx_avec *v, const char *s, size_t len)
             updx_strncasecmp(have, s, len) == 0)
             return;
     }
-    const char **slot = updx_avec_push(v, &p->c->arena);
+    const char **slot = updx_avec_push(v, &p->sec);
     if (slot)
-        *slot = updx_arena_strndup(&p->c->arena, s, len);
+        *slot = updx_arena_strndup(&p->sec, s, len);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -502,6 +506,38 @@ static void count_status(updx_setupapi_file *file, updx_setupapi_status st)
     }
 }
 
+static const char *rehome_str(sa_parser *p, const char *s)
+{
+    return s ? updx_arena_strdup(&p->c->arena, s) : NULL;
+}
+
+static void rehome_names(sa_parser *p, updx_avec *v)
+{
+    updx_avec nv;
+    updx_avec_init(&nv, sizeof(const char *), v->max_len);
+    for (size_t i = 0; i < v->len; i++) {
+        const char **slot = updx_avec_push(&nv, &p->c->arena);
+        if (slot)
+            *slot = rehome_str(p, *(const char **)updx_avec_at(v, i));
+    }
+    *v = nv;
+}
+
+/* Copies a kept section's strings out of the in-flight arena into the case's. */
+static void rehome(sa_parser *p, updx_setupapi_section *s)
+{
+    bool kind_is_title = s->kind == s->title;
+    s->title = rehome_str(p, s->title);
+    s->kind = kind_is_title ? s->title : rehome_str(p, s->kind);
+    s->subject = rehome_str(p, s->subject);
+    s->start.text = rehome_str(p, s->start.text);
+    s->end.text = rehome_str(p, s->end.text);
+    s->exit_text = rehome_str(p, s->exit_text);
+    rehome_names(p, &s->drivers);
+    rehome_names(p, &s->infs);
+    rehome_names(p, &s->device_ids);
+}
+
 /* The section at open[i] is done (ended, given up or left open): keep what it deserves. */
 static void finish(sa_parser *p, size_t i, updx_setupapi_status st)
 {
@@ -556,6 +592,7 @@ static void finish(sa_parser *p, size_t i, updx_setupapi_status st)
             s->last_line = commit_saved(p, o->last);
         if (o->first_error)
             s->first_error = commit_saved(p, o->first_error);
+        rehome(p, s);
     }
     updx_buf_free(&o->text);
     updx_vec_free(&o->lines);
@@ -563,6 +600,11 @@ static void finish(sa_parser *p, size_t i, updx_setupapi_status st)
     free(o->first_error);
     memmove(&p->open[i], &p->open[i + 1], (p->n_open - i - 1) * sizeof p->open[0]);
     p->n_open--;
+    if (p->n_open == 0) {
+        uint64_t cap = p->sec.cap;
+        updx_arena_free(&p->sec);
+        updx_arena_init(&p->sec, cap);
+    }
     if (p->current == (int)i)
         p->current = -1;
     else if (p->current > (int)i)
@@ -587,13 +629,13 @@ static void finish_all_open(sa_parser *p)
 
 static void split_title(sa_parser *p, updx_setupapi_section *s, const char *t, size_t len)
 {
-    s->title = updx_arena_strndup(&p->c->arena, t, len);
+    s->title = updx_arena_strndup(&p->sec, t, len);
     const char *dash = updx_memcasemem(t, len, " - ", 3);
     if (dash) {
-        s->kind = updx_arena_strndup(&p->c->arena, t, (size_t)(dash - t));
+        s->kind = updx_arena_strndup(&p->sec, t, (size_t)(dash - t));
         size_t sl = len - (size_t)(dash + 3 - t);
         const char *sub = updx_trim(dash + 3, &sl);
-        s->subject = sl ? updx_arena_strndup(&p->c->arena, sub, sl) : NULL;
+        s->subject = sl ? updx_arena_strndup(&p->sec, sub, sl) : NULL;
     } else {
         s->kind = s->title;
     }
@@ -670,7 +712,7 @@ static void on_section_end(sa_parser *p, const char *rest, size_t rlen, const up
         return;
     }
     updx_setupapi_section *s = p->open[i].s;
-    find_time(&p->c->arena, rest, rlen, &s->end);
+    find_time(&p->sec, rest, rlen, &s->end);
     s->end_line = ln->number;
     p->open[i].ended = true;
     p->current = -1;
@@ -695,7 +737,7 @@ static void on_exit_status(sa_parser *p, const char *rest, size_t rlen, const up
     }
     updx_setupapi_section *s = p->open[i].s;
     s->status_line = ln->number;
-    s->exit_text = adup(p, rest, rlen);
+    s->exit_text = updx_arena_strndup(&p->sec, rest, text_cut(rest, rlen));
     updx_setupapi_status st = UPDX_SA_OTHER;
     uint32_t code = 0;
     bool has = find_code(rest, rlen, &code);
@@ -884,7 +926,7 @@ static void on_line(sa_parser *p, const updx_line *ln)
             } else if (updx_memcasemem(r, rl, "Section start", 13)) {
                 int k = target_section(p);
                 if (k >= 0 && !p->open[k].s->start.text)
-                    find_time(&p->c->arena, r, rl, &p->open[k].s->start);
+                    find_time(&p->sec, r, rl, &p->open[k].s->start);
             } else {
                 p->file->unparsed_lines++;
             }
@@ -984,6 +1026,7 @@ int updx_setupapi_parse(updx_case *c, const char *member, updx_text *t)
     p->current = -1;
     p->in_header = true;
     p->result = UPDX_OK;
+    updx_arena_init(&p->sec, c->arena.cap);
     updx_line ln;
     int rc;
     while ((rc = updx_text_next(t, &ln)) > 0) {
@@ -1017,6 +1060,7 @@ int updx_setupapi_parse(updx_case *c, const char *member, updx_text *t)
         updx_note_add(&c->notes, UPDX_NOTE_WARNING, file->name, UPDX_NO_OFFSET, UPDX_NO_LINE,
                       "no device-install header and no sections: not a setupapi log");
     int result = p->result;
+    updx_arena_free(&p->sec);
     free(p);
     return result == UPDX_ERR_NOMEM ? UPDX_PARTIAL : result;
 }
