@@ -546,13 +546,15 @@ static void finish(sa_parser *p, size_t i, updx_setupapi_status st)
     s->status = st;
     count_status(p->file, st);
     bool keep = st != UPDX_SA_SUCCESS;
-    if (keep && o->lines.len && p->kept_bytes + o->text.len > SA_MAX_KEPT_BYTES) {
+    /* what keeping the lines costs: their text and their records */
+    uint64_t cost = o->text.len + o->lines.len * (sizeof(updx_setupapi_line) + 16);
+    if (keep && o->lines.len && p->kept_bytes + cost > SA_MAX_KEPT_BYTES) {
         keep = false;
         s->lines_truncated = true;
         p->sections_unkept++;
     }
     if (keep)
-        p->kept_bytes += o->text.len;
+        p->kept_bytes += cost;
     if (keep && p->result != UPDX_ERR_NOMEM) {
         for (size_t k = 0; k < o->lines.len; k++) {
             const pending_line *pl = updx_vec_at(&o->lines, k);
