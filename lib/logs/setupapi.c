@@ -41,6 +41,7 @@ enum {
      * this, such sections keep their first error and last line only. */
     SA_MAX_KEPT_BYTES = 8u << 20,
     SA_SPARE_SECTIONS = 8,
+    SA_SPARE_SERVICES = 256,
     SA_ALL_SECTIONS = 10000,      /* sections recorded whatever they did (then see finish()) */
     /* A stored line is cut here: the longest real body line is a few hundred bytes. */
     SA_MAX_TEXT = 2048,
@@ -96,6 +97,8 @@ typedef struct sa_parser {
     uint64_t sections_unkept;    /* sections whose lines the budget did not keep */
     updx_setupapi_section *spare[SA_SPARE_SECTIONS]; /* records taken back, for reuse */
     size_t n_spare;
+    updx_setupapi_service *spare_sv[SA_SPARE_SERVICES];
+    size_t n_spare_sv;
     /* Strings of the sections in flight (title, times, exit text, names). A section kept at
      * its end copies them into the case arena; whenever no section is open this arena is
      * emptied, so the sections that are only counted leave nothing behind. */
@@ -223,6 +226,12 @@ static char *adup(sa_parser *p, const char *s, size_t len)
     return updx_arena_strndup(&p->c->arena, s, text_cut(s, len));
 }
 
+/* The same in the in-flight arena (strings of an open section and of its services). */
+static char *sdup(sa_parser *p, const char *s, size_t len)
+{
+    return updx_arena_strndup(&p->sec, s, text_cut(s, len));
+}
+
 static void limit_note(sa_parser *p, uint64_t line, const char *what)
 {
     updx_note_add(&p->c->notes, UPDX_NOTE_LIMIT, p->file->name, UPDX_NO_OFFSET, line, "%s", what);
@@ -300,17 +309,21 @@ static updx_setupapi_service *service_get(sa_parser *p, updx_setupapi_section *s
     if (!slot)
         return NULL;
     updx_setupapi_service **gslot = updx_avec_push(&p->f->services, &p->c->arena);
-    updx_setupapi_service *sv = updx_arena_alloc(&p->c->arena, sizeof *sv);
+    updx_setupapi_service *sv = p->n_spare_sv ? p->spare_sv[--p->n_spare_sv]
+                                              : updx_arena_alloc(&p->c->arena, sizeof *sv);
     if (!gslot || !sv) {
         s->services.len--;
+        if (gslot)
+            p->f->services.len--;
         if (!sv)
             nomem(p, ln->number);
         return NULL;
     }
-    sv->name = updx_arena_strndup(&p->c->arena, name, nlen);
+    memset(sv, 0, sizeof *sv);
+    sv->name = updx_arena_strndup(&p->sec, name, nlen);
     sv->op = op;
     sv->section = s;
-    sv->directive = (updx_evref){p->file->name, ln->number, ln->offset, adup(p, ln->text, ln->len)};
+    sv->directive = (updx_evref){p->file->name, ln->number, ln->offset, sdup(p, ln->text, ln->len)};
     sv->outcome = (updx_evref){p->file->name, UPDX_NO_LINE, UPDX_NO_OFFSET, NULL};
     *slot = sv;
     *gslot = sv;
@@ -337,7 +350,7 @@ static void parse_service_directive(sa_parser *p, updx_setupapi_section *s, cons
         if (!sv)
             return;
         /* the directive line is the best evidence, even when a result line came first */
-        sv->directive = (updx_evref){p->file->name, ln->number, ln->offset, adup(p, ln->text, ln->len)};
+        sv->directive = (updx_evref){p->file->name, ln->number, ln->offset, sdup(p, ln->text, ln->len)};
         if (q < end && *q == ',') {
             uint64_t v;
             size_t used;
@@ -353,7 +366,7 @@ static void parse_service_directive(sa_parser *p, updx_setupapi_section *s, cons
             while (open > q && *open != '(')
                 open--;
             if (*open == '(' && open < lp) {
-                sv->inf = updx_arena_strndup(&p->c->arena, open + 1, (size_t)(lp - open - 1));
+                sv->inf = updx_arena_strndup(&p->sec, open + 1, (size_t)(lp - open - 1));
                 uint64_t v;
                 size_t used;
                 if (updx_parse_dec(lp + 6, (size_t)(end - lp - 6), &v, &used) && v <= UINT32_MAX)
@@ -404,7 +417,7 @@ static void parse_service_result(sa_parser *p, updx_setupapi_section *s, const c
             result = NULL;
         if (result) {
             sv->result = result;
-            sv->outcome = (updx_evref){p->file->name, ln->number, ln->offset, adup(p, ln->text, ln->len)};
+            sv->outcome = (updx_evref){p->file->name, ln->number, ln->offset, sdup(p, ln->text, ln->len)};
         }
         return;
     }
@@ -429,7 +442,7 @@ static void parse_names(sa_parser *p, updx_setupapi_section *s, const char *m, s
             updx_setupapi_service *sv =
                 *(updx_setupapi_service **)updx_avec_at(&s->services, s->services.len - 1);
             if (sv->op == UPDX_SA_ADD_SERVICE && !sv->image_path && vlen)
-                sv->image_path = adup(p, v, vlen);
+                sv->image_path = sdup(p, v, vlen);
         }
     }
     if (may_hold(ln, LIT_SYS) && updx_memcasemem(m, mlen, ".sys", 4))
@@ -536,6 +549,30 @@ static void rehome(sa_parser *p, updx_setupapi_section *s)
     rehome_names(p, &s->drivers);
     rehome_names(p, &s->infs);
     rehome_names(p, &s->device_ids);
+    for (size_t i = 0; i < s->services.len; i++) {
+        updx_setupapi_service *sv = *(updx_setupapi_service **)updx_avec_at(&s->services, i);
+        sv->name = rehome_str(p, sv->name);
+        sv->inf = rehome_str(p, sv->inf);
+        sv->image_path = rehome_str(p, sv->image_path);
+        sv->directive.text = rehome_str(p, sv->directive.text);
+        sv->outcome.text = rehome_str(p, sv->outcome.text);
+    }
+}
+
+/* True when the section's services can be taken back with it: none deletes a service (every
+ * deletion is reported) and they are the last ones recorded for the bundle, in order. */
+static bool services_reusable(const struct updx_setupapi_facts *f, const updx_setupapi_section *s)
+{
+    size_t k = s->services.len;
+    if (k > f->services.len)
+        return false;
+    for (size_t i = 0; i < k; i++) {
+        const updx_setupapi_service *sv = *(updx_setupapi_service **)updx_avec_at(&s->services, i);
+        if (sv->op == UPDX_SA_DELETE_SERVICE ||
+            *(updx_setupapi_service **)updx_avec_at(&f->services, f->services.len - k + i) != sv)
+            return false;
+    }
+    return true;
 }
 
 /* The section at open[i] is done (ended, given up or left open): keep what it deserves. */
@@ -578,17 +615,22 @@ static void finish(sa_parser *p, size_t i, updx_setupapi_status st)
             collect_device_ids(p, s, l->text);
         }
     }
-    /* past the first SA_ALL_SECTIONS records, a successful section that touched no service is
-     * only counted: nothing downstream looks at it, so when it is the latest recorded its
-     * record is taken back for the next section (a big log is mostly such sections; their
-     * records would grow memory with the log) */
+    /* past the first SA_ALL_SECTIONS records, a successful section that deleted no service is
+     * only counted: nothing downstream looks at it (the correlator reads failed sections, the
+     * report failed and open ones and every deletion), so when it is the latest recorded its
+     * record and its services' records are taken back for the next section (a big log is
+     * mostly such sections; their records would grow memory with the log) */
     struct updx_setupapi_facts *f = p->f;
-    bool recycle = st == UPDX_SA_SUCCESS && s->services.len == 0 && p->n_spare < SA_SPARE_SECTIONS &&
-                   f->sections.len > SA_ALL_SECTIONS &&
+    bool recycle = st == UPDX_SA_SUCCESS && p->n_spare < SA_SPARE_SECTIONS &&
+                   f->sections.len > SA_ALL_SECTIONS && services_reusable(f, s) &&
+                   p->n_spare_sv + s->services.len <= SA_SPARE_SERVICES &&
                    f->sections.len && *(updx_setupapi_section **)updx_avec_at(&f->sections, f->sections.len - 1) == s;
     if (recycle) {
         f->sections.len--;
         p->spare[p->n_spare++] = s;
+        for (size_t k = 0; k < s->services.len; k++)
+            p->spare_sv[p->n_spare_sv++] = *(updx_setupapi_service **)updx_avec_at(&s->services, k);
+        f->services.len -= s->services.len;
     } else {
         if (o->last)
             s->last_line = commit_saved(p, o->last);

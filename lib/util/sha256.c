@@ -17,7 +17,7 @@
 enum {
     SHA_ASYNC_AFTER = 8 << 20,  /* smaller members are hashed in line: a thread is not worth it */
     SHA_SLOTS = 4,
-    SHA_SLOT_BYTES = 1 << 20,
+    SHA_SLOT_BYTES = 256 << 10,
 };
 
 struct updx_sha256 {
