@@ -405,6 +405,72 @@ static void test_corpus(void)
     }
 }
 
+
+/* A log of 30,000 sections (a looping install): past the first 10,000, successful sections
+ * that deleted no service give their records back, but every failed and open section, every
+ * service deletion and every count survives, and memory stays bounded. */
+static void test_many_sections(void)
+{
+    updx_buf b;
+    updx_buf_init(&b, 64u << 20);
+    const char *head = "[Device Install Log]\n     OS Version = 10.0.19042\n[BeginLog]\n"
+                       "[Boot Session: 2021/05/18 05:08:33.500]\n";
+    updx_buf_add(&b, head, strlen(head));
+    char line[512];
+    for (int i = 0; i < 30000; i++) {
+        int n = snprintf(line, sizeof line,
+                         ">>>  [Device Install (Hardware initiated) - PCI\\VEN_8086&DEV_%04X]\n"
+                         ">>>  Section start 2021/05/18 05:09:22.337\n"
+                         "     dvi: AddService=svc%d,0x00000002,x_Service_Inst  (x%d.inf line 9)\n"
+                         "%s"
+                         "     dvi: Installing driver x%d.sys\n"
+                         "<<<  Section end 2021/05/18 05:09:22.446\n"
+                         "<<<  [Exit status: %s]\n",
+                         i & 0xFFFF, i, i,
+                         i % 5000 == 4999 ? "     dvi: DelService=old%d,0x200  (x.inf line 3)\n" : "", i,
+                         i % 7000 == 6999 ? "FAILURE(0x80071a2d)" : "SUCCESS");
+        updx_buf_add(&b, line, (size_t)n);
+    }
+    /* one section left open at the end */
+    const char *tail = ">>>  [Device Install (Hardware initiated) - USB\\VID_0A5C&PID_21E8]\n"
+                       ">>>  Section start 2021/05/18 05:10:00.000\n"
+                       "     dvi: Installing driver lwfmgr.sys\n";
+    updx_buf_add(&b, tail, strlen(tail));
+    updx_buf_addc(&b, '\0');
+    int rc;
+    updx_case *c = parse_string("setupapi.dev.log", b.data, &rc);
+    const updx_setupapi_file *f = file_at(c, 0);
+    CHECK_INT(f->sections, 30001);
+    CHECK_INT(f->failed, 4);          /* sections 6999, 13999, 20999, 27999 */
+    CHECK_INT(f->left_open, 1);
+    CHECK_INT(f->succeeded, 30000 - 4);
+    /* every failed and open section is still there, with its strings intact */
+    size_t cursor = 0, failed = 0;
+    const updx_setupapi_section *s;
+    while ((s = updx_setupapi_next_failed(c->setupapi, &cursor))) {
+        failed++;
+        CHECK(s->title && strncmp(s->title, "Device Install", 14) == 0);
+        CHECK(s->services.len >= 1);
+        CHECK(s->start.text && strcmp(s->start.text, "2021-05-18 05:09:22.337") == 0);
+    }
+    CHECK_INT(failed, 4);
+    cursor = 0;
+    s = updx_setupapi_next_open(c->setupapi, &cursor);
+    CHECK(s && s->drivers.len == 1 && strcmp(*(const char **)updx_avec_at(&s->drivers, 0), "lwfmgr.sys") == 0);
+    /* every deletion is kept (sections 4999, 9999, ... 29999) */
+    size_t deletions = 0;
+    for (size_t i = 0; i < c->setupapi->services.len; i++) {
+        const updx_setupapi_service *sv = *(updx_setupapi_service **)updx_avec_at(&c->setupapi->services, i);
+        CHECK(sv->name && sv->directive.text && sv->section);
+        deletions += sv->op == UPDX_SA_DELETE_SERVICE;
+    }
+    CHECK_INT(deletions, 6);
+    /* the records did not grow with the log */
+    CHECK(c->setupapi->sections.len < 10100);
+    updx_case_free(c);
+    updx_buf_free(&b);
+}
+
 int main(void)
 {
     RUN(test_seed_case);
@@ -412,5 +478,6 @@ int main(void)
     RUN(test_nesting_and_crash);
     RUN(test_garbage);
     RUN(test_corpus);
+    RUN(test_many_sections);
     return harness_exit();
 }
