@@ -42,7 +42,7 @@ enum {
     SA_MAX_KEPT_BYTES = 8u << 20,
     SA_SPARE_SECTIONS = 8,
     SA_SPARE_SERVICES = 256,
-    SA_ALL_SECTIONS = 10000,      /* sections recorded whatever they did (then see finish()) */
+    SA_ALL_SECTIONS = 2000,       /* sections recorded whatever they did (then see finish()) */
     /* A stored line is cut here: the longest real body line is a few hundred bytes. */
     SA_MAX_TEXT = 2048,
     /* Named things kept per section (deduplicated). */
