@@ -176,12 +176,7 @@ const updx_literal *updx_setupapi_literals(size_t *n)
 /* False only when the prefilter says the line lacks literal `id`. */
 static bool may_hold(const updx_line *ln, unsigned id)
 {
-    if (!ln->filtered)
-        return true;
-    for (uint32_t i = 0; i < ln->nhits; i++)
-        if (ln->hits[i] == id)
-            return true;
-    return false;
+    return !ln->filtered || updx_hits_have(ln->hits, ln->nhits, id);
 }
 
 /* The first "0x..." number standing alone (8 hex digits at most). A two-byte literal costs the

@@ -181,3 +181,11 @@ bool updx_hits_below(const uint32_t *hits, uint32_t nhits, uint32_t n)
             return true;
     return false;
 }
+
+bool updx_hits_have(const uint32_t *hits, uint32_t nhits, uint32_t id)
+{
+    for (uint32_t i = 0; i < nhits; i++)
+        if (hits[i] == id)
+            return true;
+    return false;
+}

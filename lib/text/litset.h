@@ -29,6 +29,8 @@ typedef struct updx_literal {
 /* True when line hits (updx_line.hits) hold an id below n: a literal of the reader whose
  * literals come first in the set. */
 bool updx_hits_below(const uint32_t *hits, uint32_t nhits, uint32_t n);
+/* True when line hits hold id. */
+bool updx_hits_have(const uint32_t *hits, uint32_t nhits, uint32_t id);
 
 /* One literal match: the literal's id and the offset just past its last byte. */
 typedef struct updx_lithit {
