@@ -554,7 +554,7 @@ static void mark_damaged(walker *w, size_t idx, uint64_t offset, const char *why
  * are the member's damage), `a` the archive for the ratio limit.
  */
 static int walk_member(walker *w, const char *name, uint32_t depth, updx_source *raw,
-                       entry_src *es)
+                       entry_src *es, int backing_fd)
 {
     updx_case *c = w->c;
     if (!claim_member(w, name))
@@ -573,6 +573,8 @@ static int walk_member(walker *w, const char *name, uint32_t depth, updx_source 
              .a = es ? es->a : NULL, .raw_start = es ? archive_filter_bytes(es->a, -1) : 0};
     if (!t.sha)
         return UPDX_ERR_NOMEM;
+    if (backing_fd >= 0)
+        updx_sha256_backing_fd(t.sha, backing_fd);
     updx_source ts = {.read = tee_read, .ctx = &t};
     uint8_t *head = malloc(UPDX_RECOGNIZE_HEAD_BYTES);
     if (!head) {
@@ -790,7 +792,7 @@ static read_end read_entries(walker *w, struct archive *a, const char *container
         int64_t header_pos = archive_read_header_position(a);
         entry_src es = {.a = a};
         updx_source src = {.read = entry_read, .ctx = &es};
-        int rc = walk_member(w, name, depth, &src, &es);
+        int rc = walk_member(w, name, depth, &src, &es, -1);
         if (rc < 0) {
             *rc_out = rc;
             return READ_DONE;
@@ -958,7 +960,9 @@ static int walk_file(walker *w, int fd, const char *name, uint32_t depth, bool i
     if (is_bundle)
         name = updx_arena_strdup(&c->arena, updx_path_basename(name));
     updx_source raw = updx_source_fd(&fd);
-    return walk_member(w, name, depth, &raw, NULL);
+    /* a regular file read from its start: the hash thread can read it itself */
+    bool from_start = S_ISREG(st.st_mode) && lseek(fd, 0, SEEK_CUR) == 0;
+    return walk_member(w, name, depth, &raw, NULL, from_start ? fd : -1);
 }
 
 static int cmp_names(const void *a, const void *b)
@@ -1147,7 +1151,8 @@ int updx_bundle_walk_mem(updx_case *c, const char *name, const void *data, size_
     } else {
         updx_mem_source ms;
         updx_source src = updx_source_mem(&ms, data, len);
-        rc = walk_member(&w, updx_arena_strdup(&c->arena, updx_path_basename(name)), 0, &src, NULL);
+        rc = walk_member(&w, updx_arena_strdup(&c->arena, updx_path_basename(name)), 0, &src, NULL,
+                         -1);
     }
     return walker_finish(&w, rc);
 }

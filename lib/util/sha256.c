@@ -4,8 +4,10 @@
  * Hashing a member runs at about 1.8 GB/s (SHA-NI); on a big log that is a third of the
  * whole analysis when done in line. Once a stream passes SHA_ASYNC_AFTER bytes, its updates
  * are copied into a small ring of blocks that a thread of its own hashes while the caller
- * goes on parsing; finish waits for it. Copying costs a few percent of the hashing. When
- * the thread cannot start, hashing simply stays in line. */
+ * goes on parsing; finish waits for it. When the stream is a regular file's bytes from its
+ * start (updx_sha256_backing_fd), the thread reads them itself with pread instead: the copy
+ * into the ring cost the caller 15 % of a big log's CPU. When the thread cannot start,
+ * hashing simply stays in line. */
 #include "util/sha256.h"
 
 #include <openssl/evp.h>
@@ -13,6 +15,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 enum {
     SHA_ASYNC_AFTER = 8 << 20,  /* smaller members are hashed in line: a thread is not worth it */
@@ -33,6 +36,10 @@ struct updx_sha256 {
     unsigned head, count;  /* ring: count full slots from head */
     size_t fill;           /* bytes in the slot being filled (head + count) */
     bool closing;
+    /* backing file: the thread preads [hashed, granted) itself; slot[0] is its buffer */
+    int fd;
+    uint64_t hashed, granted;
+    bool fd_failed;        /* the file gave fewer bytes than the stream: the digest is unknown */
 };
 
 updx_sha256 *updx_sha256_new(void)
@@ -40,6 +47,7 @@ updx_sha256 *updx_sha256_new(void)
     updx_sha256 *h = calloc(1, sizeof *h);
     if (!h)
         return NULL;
+    h->fd = -1;
     h->ctx = EVP_MD_CTX_new();
     if (!h->ctx || EVP_DigestInit_ex(h->ctx, EVP_sha256(), NULL) != 1) {
         EVP_MD_CTX_free(h->ctx);
@@ -49,9 +57,47 @@ updx_sha256 *updx_sha256_new(void)
     return h;
 }
 
+void updx_sha256_backing_fd(updx_sha256 *h, int fd)
+{
+    if (h && !h->threaded && h->total == 0)
+        h->fd = fd;
+}
+
+/* The backing-file loop: hashes what the caller has been granted, reading it from the file. */
+static void hash_file_thread(updx_sha256 *h)
+{
+    pthread_mutex_lock(&h->mu);
+    for (;;) {
+        while (h->hashed == h->granted && !h->closing)
+            pthread_cond_wait(&h->cv, &h->mu);
+        if (h->hashed == h->granted || h->fd_failed)
+            break;
+        uint64_t off = h->hashed, want = h->granted - h->hashed;
+        pthread_mutex_unlock(&h->mu);
+        size_t n = want < SHA_SLOT_BYTES ? (size_t)want : SHA_SLOT_BYTES, got = 0;
+        while (got < n) {
+            ssize_t r = pread(h->fd, h->slot[0] + got, n - got, (off_t)(off + got));
+            if (r <= 0)
+                break;
+            got += (size_t)r;
+        }
+        if (got)
+            EVP_DigestUpdate(h->ctx, h->slot[0], got);
+        pthread_mutex_lock(&h->mu);
+        h->hashed += got;
+        if (got < n) /* the file shrank or failed under us */
+            h->fd_failed = true;
+    }
+    pthread_mutex_unlock(&h->mu);
+}
+
 static void *hash_thread(void *arg)
 {
     updx_sha256 *h = arg;
+    if (h->fd >= 0) {
+        hash_file_thread(h);
+        return NULL;
+    }
     pthread_mutex_lock(&h->mu);
     for (;;) {
         while (h->count == 0 && !h->closing)
@@ -70,9 +116,10 @@ static void *hash_thread(void *arg)
     return NULL;
 }
 
-static bool start_thread(updx_sha256 *h)
+static bool start_thread(updx_sha256 *h, uint64_t hashed)
 {
-    for (unsigned i = 0; i < SHA_SLOTS; i++) {
+    h->hashed = h->granted = hashed;
+    for (unsigned i = 0; i < (h->fd >= 0 ? 1u : (unsigned)SHA_SLOTS); i++) {
         h->slot[i] = malloc(SHA_SLOT_BYTES);
         if (!h->slot[i])
             goto fail;
@@ -117,10 +164,17 @@ void updx_sha256_update(updx_sha256 *h, const void *data, size_t len)
 {
     if (!h || !len)
         return;
-    bool was_small = h->total < SHA_ASYNC_AFTER;
+    uint64_t before = h->total;
     h->total += len;
-    if (!h->threaded && (was_small || h->failed_thread || !start_thread(h))) {
+    if (!h->threaded && (before < SHA_ASYNC_AFTER || h->failed_thread || !start_thread(h, before))) {
         EVP_DigestUpdate(h->ctx, data, len);
+        return;
+    }
+    if (h->fd >= 0) {
+        pthread_mutex_lock(&h->mu);
+        h->granted += len;
+        pthread_cond_broadcast(&h->cv);
+        pthread_mutex_unlock(&h->mu);
         return;
     }
     /* the slot being filled is not the thread's until submitted, and the ring is never full
@@ -148,7 +202,7 @@ void updx_sha256_finish(updx_sha256 *h, char hex[65])
     unsigned int n = 0;
     if (h) {
         if (h->threaded) {
-            if (h->fill)
+            if (h->fill && h->fd < 0)
                 submit(h);
             pthread_mutex_lock(&h->mu);
             h->closing = true;
@@ -160,7 +214,8 @@ void updx_sha256_finish(updx_sha256 *h, char hex[65])
             for (unsigned i = 0; i < SHA_SLOTS; i++)
                 free(h->slot[i]);
         }
-        EVP_DigestFinal_ex(h->ctx, md, &n);
+        if (!h->fd_failed)
+            EVP_DigestFinal_ex(h->ctx, md, &n);
         EVP_MD_CTX_free(h->ctx);
         free(h);
     }

@@ -3,6 +3,7 @@
 #include "harness.h"
 
 #include <stdint.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -546,6 +547,61 @@ static void test_files_and_folders(void)
     free(zip);
 }
 
+/* Past 8 MiB the hash thread reads a loose file itself (no copy of what the reader read):
+ * the digest must still be that of exactly the bytes the walk read, whole or cut by a limit. */
+static void test_big_file_hash(void)
+{
+    const size_t len = (20u << 20) + 12345;
+    unsigned char *data = malloc(len);
+    CHECK(data != NULL);
+    if (!data)
+        return;
+    uint32_t x = 2463534242u;
+    for (size_t i = 0; i < len; i++) {
+        x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+        data[i] = (i % 97 == 96) ? '\n' : (unsigned char)('a' + x % 26);
+    }
+    char path[] = "/tmp/updx-bighash-XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    CHECK(write(fd, data, len) == (ssize_t)len);
+    close(fd);
+    char want[65];
+    updx_sha256_hex(data, len, want);
+    updx_case *c = updx_case_new(path, NULL);
+    CHECK_INT(updx_bundle_walk(c, path, NULL, NULL), UPDX_OK);
+    CHECK(c->members.len == 1);
+    const updx_member_info *m = c->members.len ? updx_avec_at(&c->members, 0) : NULL;
+    CHECK(m && m->size == len);
+    CHECK_STR(m ? m->sha256 : "", want);
+    updx_case_free(c);
+
+    updx_limits lim;
+    updx_limits_default(&lim);
+    lim.max_member_bytes = (10u << 20) + 7;
+    updx_sha256_hex(data, (size_t)lim.max_member_bytes, want);
+    c = updx_case_new(path, &lim);
+    CHECK_INT(updx_bundle_walk(c, path, NULL, NULL), UPDX_PARTIAL);
+    m = c->members.len ? updx_avec_at(&c->members, 0) : NULL;
+    CHECK(m && m->size == lim.max_member_bytes);
+    CHECK_STR(m ? m->sha256 : "", want);
+    updx_case_free(c);
+
+    /* a file that yields less than the stream claimed gives the all-zero "unknown" digest */
+    fd = open(path, O_RDONLY);
+    CHECK(fd >= 0);
+    updx_sha256 *h = updx_sha256_new();
+    updx_sha256_backing_fd(h, fd);
+    updx_sha256_update(h, data, 9u << 20);
+    updx_sha256_update(h, data, len); /* 9 MiB + len > the file */
+    char got[65];
+    updx_sha256_finish(h, got);
+    CHECK_STR(got, "0000000000000000000000000000000000000000000000000000000000000000");
+    close(fd);
+    remove(path);
+    free(data);
+}
+
 static void test_corpus_folder(void)
 {
     const char *corpus = harness_corpus();
@@ -595,6 +651,7 @@ int main(void)
     RUN(test_manifest);
     RUN(test_visitor_and_hash);
     RUN(test_files_and_folders);
+    RUN(test_big_file_hash);
     RUN(test_corpus_folder);
     return harness_exit();
 }
