@@ -851,9 +851,24 @@ int updx_text_next(updx_text *t, updx_line *line)
     line->nhits = 0;
     bool covered = t->pf && pf_line(t, offset, t->base_offset + t->pos, len, line);
     updx_buf_reset(&t->out);
-    unsigned flags = t->mode == UNIT_BYTE ? decode_bytes(t, raw, len) : decode_utf16(t, raw, len);
+    unsigned flags = 0;
+    const char *text;
+    size_t text_len;
+    /* A plain ASCII line in our own window is handed out where it lies, its terminator
+     * (already consumed, never scanned again) overwritten by the NUL: no copy. */
+    if (t->mode == UNIT_BYTE && t->src && !t->carried && !cut && raw >= t->block &&
+        raw + len < t->block + t->end && (raw[len] == '\n' || raw[len] == '\r') &&
+        plain_ascii(raw, len)) {
+        t->block[raw + len - t->block] = '\0';
+        text = (const char *)raw;
+        text_len = len;
+    } else {
+        flags = t->mode == UNIT_BYTE ? decode_bytes(t, raw, len) : decode_utf16(t, raw, len);
+        text = t->out.data ? t->out.data : "";
+        text_len = t->out.len;
+    }
     /* the hits were found in the raw bytes: they stand for the text only when it is them */
-    if (covered && !(flags & (UPDX_LINE_LEGACY | UPDX_LINE_REPLACED | UPDX_LINE_NUL)) && t->out.len == len)
+    if (covered && !(flags & (UPDX_LINE_LEGACY | UPDX_LINE_REPLACED | UPDX_LINE_NUL)) && text_len == len)
         line->filtered = true;
     else {
         line->hits = NULL;
@@ -865,8 +880,8 @@ int updx_text_next(updx_text *t, updx_line *line)
     }
     t->n_legacy += (flags & UPDX_LINE_LEGACY) != 0;
     t->n_replaced += (flags & UPDX_LINE_REPLACED) != 0;
-    line->text = t->out.data ? t->out.data : "";
-    line->len = t->out.len;
+    line->text = text;
+    line->len = text_len;
     line->number = ++t->lineno;
     line->offset = offset;
     line->flags = flags;
