@@ -106,24 +106,37 @@ static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
     return era * 146097 + (int64_t)doe - 719468;
 }
 
-int64_t updx_setup_time_parse(const char *s, size_t len)
+/* The fields of "YYYY-MM-DD HH:MM:SS" (year, month, day, hour, minute, second) when s starts
+ * with a valid one after 1970-01-01 00:00:00; false otherwise. */
+static bool time_fields(const char *s, size_t len, int f[6])
 {
-    /* 0123456789012345678 */
-    /* YYYY-MM-DD HH:MM:SS */
-    if (len < 19)
-        return 0;
-    static const char shape[] = "dddd-dd-dd dd:dd:dd";
-    for (int i = 0; i < 19; i++) {
-        if (shape[i] == 'd' ? !is_digit(s[i]) : s[i] != shape[i])
-            return 0;
+    if (len < 19 || s[4] != '-' || s[7] != '-' || s[10] != ' ' || s[13] != ':' || s[16] != ':')
+        return false;  /* the separators first: they turn away a continuation line at once */
+    static const unsigned char digit_at[] = {0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18};
+    for (size_t i = 0; i < sizeof digit_at; i++) {
+        if (!is_digit(s[digit_at[i]]))
+            return false;
     }
 #define NUM2(p) ((s[p] - '0') * 10 + (s[(p) + 1] - '0'))
-    int year = NUM2(0) * 100 + NUM2(2);
-    int mon = NUM2(5), day = NUM2(8), hh = NUM2(11), mm = NUM2(14), ss = NUM2(17);
+    f[0] = NUM2(0) * 100 + NUM2(2);
+    f[1] = NUM2(5), f[2] = NUM2(8), f[3] = NUM2(11), f[4] = NUM2(14), f[5] = NUM2(17);
 #undef NUM2
-    if (mon < 1 || mon > 12 || day < 1 || day > 31 || hh > 23 || mm > 59 || ss > 60 || year < 1970)
-        return 0;
-    return days_from_civil(year, (unsigned)mon, (unsigned)day) * 86400 + hh * 3600 + mm * 60 + ss;
+    if (f[1] < 1 || f[1] > 12 || f[2] < 1 || f[2] > 31 || f[3] > 23 || f[4] > 59 || f[5] > 60 ||
+        f[0] < 1970)
+        return false;
+    /* the epoch itself reads as "no time" (0), as it always has */
+    return !(f[0] == 1970 && f[1] == 1 && f[2] == 1 && f[3] == 0 && f[4] == 0 && f[5] == 0);
+}
+
+static int64_t time_from_fields(const int f[6])
+{
+    return days_from_civil(f[0], (unsigned)f[1], (unsigned)f[2]) * 86400 + f[3] * 3600 + f[4] * 60 + f[5];
+}
+
+int64_t updx_setup_time_parse(const char *s, size_t len)
+{
+    int f[6];
+    return time_fields(s, len, f) ? time_from_fields(f) : 0;
 }
 
 static const struct {
@@ -142,7 +155,8 @@ static bool is_component_char(char ch)
     return (ch >= 'A' && ch <= 'Z') || is_digit(ch) || ch == '_';
 }
 
-bool updx_setupact_parse_line(const char *s, size_t len, updx_setupact_line *out)
+/* want_time = false leaves out->time 0 (the reader works it out only for lines it keeps). */
+static bool parse_line(const char *s, size_t len, updx_setupact_line *out, bool want_time)
 {
     memset(out, 0, sizeof *out);
     /* the text layer drops BOMs; tolerate a stray one anyway */
@@ -151,8 +165,8 @@ bool updx_setupact_parse_line(const char *s, size_t len, updx_setupact_line *out
         s += 3;
         len -= 3;
     }
-    int64_t t = updx_setup_time_parse(s, len);
-    if (!t || len < 21 || s[19] != ',')
+    int tf[6];
+    if (!time_fields(s, len, tf) || len < 21 || s[19] != ',')
         return false;
     size_t p = 20;
     while (p < len && s[p] == ' ')
@@ -171,7 +185,7 @@ bool updx_setupact_parse_line(const char *s, size_t len, updx_setupact_line *out
         return false;
     out->typed = true;
     out->time_text = s;
-    out->time = t;
+    out->time = want_time ? time_from_fields(tf) : 0;
     while (p < len && s[p] == ' ')
         p++;
     /* optional message id "[0x0601c1]" */
@@ -239,6 +253,11 @@ bool updx_setupact_parse_line(const char *s, size_t len, updx_setupact_line *out
     out->message = s + p;
     out->message_len = end - p;
     return true;
+}
+
+bool updx_setupact_parse_line(const char *s, size_t len, updx_setupact_line *out)
+{
+    return parse_line(s, len, out, true);
 }
 
 /* ---- marker classification ---- */
@@ -633,7 +652,7 @@ static void typed_line(reader *r, const updx_line *ln, const updx_setupact_line 
     e->line = ln->number;
     e->offset = ln->offset;
     e->time_text = updx_arena_strndup(a, pl->time_text, 19);
-    e->time = pl->time;
+    e->time = updx_setup_time_parse(pl->time_text, 19);
     e->level = pl->level;
     e->msgid = pl->msgid ? updx_arena_strndup(a, pl->msgid, pl->msgid_len) : NULL;
     e->component = updx_arena_strndup(a, pl->component, pl->component_len);
@@ -737,7 +756,7 @@ int updx_setupact_read(updx_case *c, const char *member, updx_text *t, updx_setu
     char last_time[20] = "";
     while ((rc = updx_text_next(t, &ln)) > 0) {
         r.f->lines++;
-        if (updx_setupact_parse_line(ln.text, ln.len, &pl)) {
+        if (parse_line(ln.text, ln.len, &pl, false)) {
             r.f->panther = true;
             typed_line(&r, &ln, &pl);
             if (pl.time_text) {

@@ -6,6 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "updx/updx.h"
 #include "util/buf.h"
@@ -44,6 +47,9 @@ struct updx_text {
     updx_line_observer observer;
     void *observer_ud;
     bool carried;           /* the last raw line was assembled in `raw` */
+    unsigned scan_classes;  /* byte_classes of the bytes find_eol passed over last */
+    bool line_classes_known;
+    unsigned line_classes;  /* byte_classes of the raw line handed out, when known */
     /* prefilter: hits of the covered region [pf_from, pf_to) of the file, by end offset */
     updx_litset *pf;
     uint64_t pf_after;
@@ -378,15 +384,64 @@ static unsigned unit_at(const updx_text *t, const uint8_t *p)
     return t->mode == UNIT_UTF16LE ? (unsigned)(p[0] | p[1] << 8) : (unsigned)(p[0] << 8 | p[1]);
 }
 
-/* Index (in bytes, from p) of the first CR or LF unit in [p, p+n), or n. */
-static size_t find_eol(const updx_text *t, const uint8_t *p, size_t n)
+enum { BYTES_HIGH = 1, BYTES_NUL = 2 };
+
+/* Whether any byte is above 0x7F (BYTES_HIGH) or NUL (BYTES_NUL), eight bytes at a time:
+ * most log lines are neither, and are then handed out as they are. */
+static unsigned byte_classes(const uint8_t *p, size_t n)
 {
-    if (t->mode == UNIT_BYTE) {
-        const uint8_t *lf = memchr(p, '\n', n);
-        size_t lim = lf ? (size_t)(lf - p) : n;
-        const uint8_t *cr = memchr(p, '\r', lim);
-        return cr ? (size_t)(cr - p) : lim;
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    uint64_t high = 0, zero = 0;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        high |= w & highs;
+        zero |= (w - ones) & ~w & highs;  /* exact for "some byte is zero" */
     }
+    unsigned f = (high ? BYTES_HIGH : 0) | (zero ? BYTES_NUL : 0);
+    for (; i < n; i++)
+        f |= (p[i] >= 0x80 ? BYTES_HIGH : 0) | (p[i] == 0 ? BYTES_NUL : 0);
+    return f;
+}
+
+/* Index of the first CR or LF byte in [p, p+n), or n; *classes gets the byte_classes of the
+ * bytes before it. One pass does both: a log line is split and judged in the same sweep. */
+static size_t eol_and_classes(const uint8_t *p, size_t n, unsigned *classes)
+{
+    size_t i = 0;
+    unsigned cls = 0;
+#if defined(__SSE2__)
+    const __m128i lf = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r'), zero = _mm_setzero_si128();
+    unsigned high_seen = 0, nul_seen = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+        unsigned eol = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, lf), _mm_cmpeq_epi8(v, cr)));
+        unsigned high = (unsigned)_mm_movemask_epi8(v);
+        unsigned nul = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, zero));
+        if (eol) {
+            unsigned before = (1u << __builtin_ctz(eol)) - 1;
+            high_seen |= high & before;
+            nul_seen |= nul & before;
+            *classes = (high_seen ? BYTES_HIGH : 0) | (nul_seen ? BYTES_NUL : 0);
+            return i + (size_t)__builtin_ctz(eol);
+        }
+        high_seen |= high;
+        nul_seen |= nul;
+    }
+    cls = (high_seen ? BYTES_HIGH : 0) | (nul_seen ? BYTES_NUL : 0);
+#endif
+    for (; i < n && p[i] != '\n' && p[i] != '\r'; i++)
+        cls |= (p[i] >= 0x80 ? BYTES_HIGH : 0) | (p[i] == 0 ? BYTES_NUL : 0);
+    *classes = cls;
+    return i;
+}
+
+/* Index (in bytes, from p) of the first CR or LF unit in [p, p+n), or n. */
+static size_t find_eol(updx_text *t, const uint8_t *p, size_t n)
+{
+    if (t->mode == UNIT_BYTE)
+        return eol_and_classes(p, n, &t->scan_classes);
     size_t i = 0;
     for (; i + 1 < n; i += 2) {
         unsigned u = unit_at(t, p + i);
@@ -415,6 +470,7 @@ static int next_raw(updx_text *t, const uint8_t **line, size_t *len, uint64_t *o
     bool carrying = false;
     *cut = false;
     t->carried = false;
+    t->line_classes_known = false;
     for (;;) {
         size_t avail = t->end - t->pos;
         avail -= avail % us;
@@ -458,6 +514,9 @@ static int next_raw(updx_text *t, const uint8_t **line, size_t *len, uint64_t *o
             } else {
                 *line = p;
                 *len = body;
+                /* find_eol judged exactly these bytes unless a CR at the end was re-read */
+                t->line_classes_known = t->mode == UNIT_BYTE && k == body;
+                t->line_classes = t->scan_classes;
                 if (body > t->max_line) {
                     *len = t->max_line - t->max_line % us;
                     *cut = true;
@@ -626,36 +685,10 @@ static unsigned copy_clean(updx_buf *out, const uint8_t *p, size_t n)
     return flags;
 }
 
-/* True when no byte is NUL or above 0x7F, eight bytes at a time (most log lines). */
-static bool plain_ascii(const uint8_t *p, size_t n)
-{
-    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t w;
-        memcpy(&w, p + i, 8);
-        if ((w & highs) || ((w - ones) & ~w & highs))
-            return false;
-    }
-    for (; i < n; i++)
-        if (p[i] == 0 || p[i] >= 0x80)
-            return false;
-    return true;
-}
-
 static unsigned decode_bytes(updx_text *t, const uint8_t *p, size_t n)
 {
-    if (plain_ascii(p, n)) {
-        updx_buf_add(&t->out, p, n);
-        return 0;
-    }
-    bool ascii = true, nul = false;
-    for (size_t i = 0; i < n; i++) {
-        if (p[i] >= 0x80)
-            ascii = false;
-        else if (p[i] == 0)
-            nul = true;
-    }
+    unsigned classes = byte_classes(p, n);
+    bool ascii = !(classes & BYTES_HIGH), nul = classes & BYTES_NUL;
     if (ascii && !nul) {
         updx_buf_add(&t->out, p, n);
         return 0;
@@ -858,7 +891,7 @@ int updx_text_next(updx_text *t, updx_line *line)
      * (already consumed, never scanned again) overwritten by the NUL: no copy. */
     if (t->mode == UNIT_BYTE && t->src && !t->carried && !cut && raw >= t->block &&
         raw + len < t->block + t->end && (raw[len] == '\n' || raw[len] == '\r') &&
-        plain_ascii(raw, len)) {
+        (t->line_classes_known ? t->line_classes : byte_classes(raw, len)) == 0) {
         t->block[raw + len - t->block] = '\0';
         text = (const char *)raw;
         text_len = len;

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "text/text.h"
+#include "util/buf.h"
 #include "updx/updx.h"
 
 /* Reads all lines of `data` into a '|'-joined string (in a static buffer). */
@@ -205,6 +206,56 @@ static void test_streaming_matches_memory(void)
     free(data);
 }
 
+/* Lines of every length up to 70 with a NUL, UTF-8, CP1252 or no special byte at every
+ * position and LF, CRLF or CR endings: the streamed reader, which splits and judges bytes in
+ * one sweep and hands plain lines out in place, must give what the memory reader gives. */
+static void test_streamed_byte_classes(void)
+{
+    updx_buf b;
+    updx_buf_init(&b, 1 << 16);
+    static const char *specials[] = {"", "\0", "\xC3\xA9", "\xE9"};
+    static const size_t special_len[] = {0, 1, 2, 1};
+    static const char *ends[] = {"\n", "\r\n", "\r"};
+    unsigned k = 0;
+    for (size_t len = 0; len <= 70; len++) {
+        for (size_t at = 0; at <= len; at += 3) {
+            for (size_t s = 0; s < 4; s++, k++) {
+                for (size_t i = 0; i < len; i++) {
+                    if (i == at)
+                        updx_buf_add(&b, specials[s], special_len[s]);
+                    updx_buf_addc(&b, (char)('A' + (i + k) % 26));
+                }
+                updx_buf_add(&b, ends[k % 3], strlen(ends[k % 3]));
+            }
+        }
+    }
+    static const size_t steps[] = {7, 65537};
+    for (size_t si = 0; si < 2; si++) {
+        drip d = {b.data, b.len, 0, steps[si]};
+        updx_source src = {drip_read, &d};
+        updx_text *ts, *tm;
+        updx_text_opts o = {.codepage = "CP1252"};
+        updx_text_open(&ts, &src, &o);
+        updx_text_open_mem(&tm, b.data, b.len, &o);
+        updx_line x, y;
+        int rx, ry, same = 1;
+        uint64_t lines = 0;
+        do {
+            rx = updx_text_next(ts, &x);
+            ry = updx_text_next(tm, &y);
+            if (rx != ry || (rx > 0 && (x.len != y.len || x.offset != y.offset || x.flags != y.flags ||
+                                         memcmp(x.text, y.text, x.len) != 0 || x.text[x.len] != '\0')))
+                same = 0;
+            lines += rx > 0;
+        } while (rx > 0 && ry > 0 && same);
+        CHECK(same);
+        CHECK(lines > k / 2);  /* a CR ending then an empty LF line make one CRLF */
+        updx_text_close(ts);
+        updx_text_close(tm);
+    }
+    updx_buf_free(&b);
+}
+
 static void test_corpus_files(void)
 {
     const char *corpus = harness_corpus();
@@ -258,6 +309,7 @@ int main(void)
     RUN(test_nul_runs_and_cut);
     RUN(test_sniff);
     RUN(test_streaming_matches_memory);
+    RUN(test_streamed_byte_classes);
     RUN(test_corpus_files);
     return harness_exit();
 }
