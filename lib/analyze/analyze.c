@@ -7,6 +7,7 @@
  */
 #include "analyze/analyze.h"
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,9 +45,22 @@
 enum { PF_SETUPACT, PF_SETUPAPI, PF_OTHER, PF_COUNT };
 #define PREFILTER_AFTER_DEFAULT (1ull << 20)
 
+/* The built-in rules load on a thread of their own while the walk reads the first members
+ * (1.2 ms of a small bundle's 2.3 ms); the first text member or the diagnosis waits for it. */
+typedef struct rules_loader {
+    pthread_t thread;
+    bool running;
+    updx_arena arena;        /* the loader's notes live here until they are copied */
+    updx_notes notes;
+    updx_ruleset *rules;
+} rules_loader;
+
 typedef struct pipeline {
     const updx_analyze_opts *opts;
     const updx_ruleset *rules;
+    updx_ruleset *own_rules;  /* the built-in set, freed with the pipeline */
+    rules_loader *loader;     /* while the built-in set is loading */
+    updx_case *c;
     updx_rule_scan *scan;
     updx_kind kind;          /* of the member being read */
     const char *member;
@@ -59,6 +73,50 @@ void updx_analyze_opts_default(updx_analyze_opts *opts)
 {
     memset(opts, 0, sizeof *opts);
     updx_limits_default(&opts->limits);
+}
+
+static void *load_rules_thread(void *arg)
+{
+    rules_loader *l = arg;
+    l->rules = updx_rules_load_builtin(&l->notes);
+    return NULL;
+}
+
+/* Starts loading the built-in rules beside the walk; false when no thread could start. */
+static bool rules_load_start(pipeline *p)
+{
+    rules_loader *l = calloc(1, sizeof *l);
+    if (!l)
+        return false;
+    updx_arena_init(&l->arena, 0);
+    updx_notes_init(&l->notes, &l->arena, 0);
+    if (pthread_create(&l->thread, NULL, load_rules_thread, l) != 0) {
+        updx_notes_free(&l->notes);
+        updx_arena_free(&l->arena);
+        free(l);
+        return false;
+    }
+    p->loader = l;
+    return true;
+}
+
+/* Makes the rules (and their line scanner) ready: waits for the loader when there is one. */
+static void rules_ready(pipeline *p)
+{
+    rules_loader *l = p->loader;
+    if (!l)
+        return;
+    pthread_join(l->thread, NULL);
+    p->loader = NULL;
+    for (size_t i = 0; i < l->notes.items.len; i++) {
+        const updx_note *n = updx_note_at(&l->notes, i);
+        updx_note_add(&p->c->notes, n->kind, n->file, n->offset, n->line, "%s", n->message);
+    }
+    p->rules = p->own_rules = l->rules;
+    p->scan = p->rules ? updx_rules_scan_new(p->rules, p->c) : NULL;
+    updx_notes_free(&l->notes);
+    updx_arena_free(&l->arena);
+    free(l);
 }
 
 static void observe(void *ud, const updx_line *line)
@@ -162,6 +220,7 @@ static updx_litset *pf_set(pipeline *p, int fam)
 
 static int read_text_member(pipeline *p, updx_case *c, updx_member_info *m, updx_source *src)
 {
+    rules_ready(p);
     updx_text_opts topts = {.codepage = p->opts->codepage, .max_line_bytes = p->opts->limits.max_line_bytes};
     updx_text *t = NULL;
     int rc = updx_text_open(&t, src, &topts);
@@ -308,12 +367,13 @@ static int run(updx_case *c, const updx_analyze_opts *opts, walk_fn walk, void *
         updx_analyze_opts_default(&defaults);
         opts = &defaults;
     }
-    updx_ruleset *own = NULL;
-    const updx_ruleset *rules = opts->rules;
-    if (!rules)
-        rules = own = updx_rules_load_builtin(&c->notes);
-    pipeline p = {.opts = opts, .rules = rules, .scan = rules ? updx_rules_scan_new(rules, c) : NULL};
+    pipeline p = {.opts = opts, .rules = opts->rules, .c = c};
+    if (!p.rules && !rules_load_start(&p))
+        p.rules = p.own_rules = updx_rules_load_builtin(&c->notes);
+    if (p.rules && !p.loader)
+        p.scan = updx_rules_scan_new(p.rules, c);
     int rc = walk(c, arg, visit, &p);
+    rules_ready(&p);
     if (rc >= 0 || c->members.len > 0) {
         updx_feed_wer_results(c);
         updx_story_build(c);
@@ -325,7 +385,7 @@ static int run(updx_case *c, const updx_analyze_opts *opts, walk_fn walk, void *
     updx_rules_scan_free(p.scan);
     for (int i = 0; i < PF_COUNT; i++)
         updx_litset_free(p.pf[i]);
-    updx_rules_free(own);
+    updx_rules_free(p.own_rules);
     return rc;
 }
 
