@@ -1,6 +1,8 @@
-/* fuzz_text.c: the text layer over arbitrary bytes, from memory and as a stream; and the
- * block prefilter against a plain per-line search (a differential check: any line it vouches
- * for must carry exactly the literals the line holds, and its text must not change). */
+/* fuzz_text.c: the text layer over arbitrary bytes, from memory and as a stream; and a
+ * differential check of the streamed reader with the block prefilter (fed in small pieces of
+ * a size the input picks) against the memory reader and a plain per-line search: every line
+ * must come out the same (text, flags, offset, a NUL after it), and any line the prefilter
+ * vouches for must carry exactly the literals the line holds. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +14,25 @@ static const char *const lits[] = {"Error", "abc", "0x", "Service", "ab", "\xE4\
 static const bool nocase[] = {false, false, true, true, false, false, false};
 enum { NLITS = sizeof lits / sizeof lits[0] };
 
+/* A source handing out `step` bytes at a time, so that lines straddle refills. */
+typedef struct drip {
+    const uint8_t *data;
+    size_t size, pos, step;
+} drip;
+
+static ptrdiff_t drip_read(void *ctx, void *buf, size_t n)
+{
+    drip *d = ctx;
+    size_t k = d->size - d->pos;
+    if (k > d->step)
+        k = d->step;
+    if (k > n)
+        k = n;
+    memcpy(buf, d->data + d->pos, k);
+    d->pos += k;
+    return (ptrdiff_t)k;
+}
+
 static void check_prefilter(const uint8_t *data, size_t size, const updx_text_opts *opts)
 {
     size_t len[NLITS];
@@ -19,7 +40,9 @@ static void check_prefilter(const uint8_t *data, size_t size, const updx_text_op
         len[i] = strlen(lits[i]);
     updx_litset *set = updx_litset_new(lits, len, nocase, NLITS);
     updx_text *a = NULL, *b = NULL;
-    if (!set || updx_text_open_mem(&a, data, size, opts) != 0 || updx_text_open_mem(&b, data, size, opts) != 0) {
+    drip d = {data, size, 0, size > 1 ? 1 + data[1] % 61 : 1};
+    updx_source src = {drip_read, &d};
+    if (!set || updx_text_open_mem(&a, data, size, opts) != 0 || updx_text_open(&b, &src, opts) != 0) {
         updx_text_close(a);
         updx_litset_free(set);
         return;
@@ -28,7 +51,7 @@ static void check_prefilter(const uint8_t *data, size_t size, const updx_text_op
     updx_line la, lb;
     while (updx_text_next(a, &la) > 0) {
         if (updx_text_next(b, &lb) != 1 || la.len != lb.len || memcmp(la.text, lb.text, la.len) != 0 ||
-            la.number != lb.number || la.offset != lb.offset)
+            la.number != lb.number || la.offset != lb.offset || la.flags != lb.flags || lb.text[lb.len] != '\0')
             __builtin_trap();
         if (!lb.filtered)
             continue;

@@ -457,14 +457,16 @@ static unsigned decode_bytes(updx_text *t, const uint8_t *p, size_t n)
 static int start(updx_text *t)
 {
     t->started = true;
-    if (t->src) {
+    /* the encoding is judged on the same sample however the source hands out its bytes:
+     * a first read of one byte must not make a UTF-16 file look like bytes */
+    while (t->src && !t->eof && t->end - t->pos < TEXT_SNIFF_START) {
         int rc = refill(t);
         if (rc < 0)
             return rc;
     }
     const uint8_t *p = t->win + t->pos;
     size_t n = t->end - t->pos;
-    updx_encoding_info info = updx_encoding_sniff(p, n > 4096 ? 4096 : n);
+    updx_encoding_info info = updx_encoding_sniff(p, n > TEXT_SNIFF_START ? TEXT_SNIFF_START : n);
     if (info.encoding == UPDX_ENC_UTF16LE)
         t->mode = UNIT_UTF16LE;
     else if (info.encoding == UPDX_ENC_UTF16BE)

@@ -20,6 +20,7 @@ enum {
     PF_MAX_LINE_HITS = 4096,       /* hit ids handed out with one line */
     TEXT_DEFAULT_MAX_LINE = 1 << 20,
     TEXT_SNIFF_BYTES = 64 << 10,   /* sample used to guess a code page */
+    TEXT_SNIFF_START = 4096,       /* sample used to tell UTF-16 from bytes, and find a BOM */
 };
 
 typedef enum { UNIT_BYTE, UNIT_UTF16LE, UNIT_UTF16BE } unit_mode;

@@ -256,6 +256,35 @@ static void test_streamed_byte_classes(void)
     updx_buf_free(&b);
 }
 
+/* A source that hands out one byte per read must not change how the encoding is judged:
+ * the first read once decided UTF-16 or bytes alone (found by fuzz_text). */
+static void test_sniff_over_tiny_reads(void)
+{
+    static const char le[] = "\xFF\xFE" "a\0b\0\r\0\n\0c\0";
+    static const char le_nobom[] = "S\0e\0t\0u\0p\0 \0l\0o\0g\0\n\0n\0e\0x\0t\0";
+    const char *in[] = {le, le_nobom};
+    size_t len[] = {sizeof le - 1, sizeof le_nobom - 1};
+    for (int i = 0; i < 2; i++) {
+        drip d = {in[i], len[i], 0, 1};
+        updx_source src = {drip_read, &d};
+        updx_text *ts, *tm;
+        updx_text_open(&ts, &src, NULL);
+        updx_text_open_mem(&tm, in[i], len[i], NULL);
+        updx_line x, y;
+        int rx, ry, same = 1;
+        do {
+            rx = updx_text_next(ts, &x);
+            ry = updx_text_next(tm, &y);
+            if (rx != ry || (rx > 0 && (x.len != y.len || memcmp(x.text, y.text, x.len) != 0)))
+                same = 0;
+        } while (rx > 0 && ry > 0 && same);
+        CHECK(same);
+        CHECK(updx_text_encoding(ts).encoding == UPDX_ENC_UTF16LE);
+        updx_text_close(ts);
+        updx_text_close(tm);
+    }
+}
+
 static void test_corpus_files(void)
 {
     const char *corpus = harness_corpus();
@@ -310,6 +339,7 @@ int main(void)
     RUN(test_sniff);
     RUN(test_streaming_matches_memory);
     RUN(test_streamed_byte_classes);
+    RUN(test_sniff_over_tiny_reads);
     RUN(test_corpus_files);
     return harness_exit();
 }
