@@ -143,6 +143,8 @@ struct updx_setup_facts {
     updx_avec setupdiag;        /* updx_setupdiag_result */
     uint64_t next_seq;
     uint64_t events_dropped;    /* over all files */
+    uint64_t kept_bytes;        /* what kept events and their text cost, over all files */
+    uint64_t continuation_dropped; /* continuation lines not joined to their event (budget) */
     struct updx_story *story;   /* built by updx_story_build, or NULL */
 };
 

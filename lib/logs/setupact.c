@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "util/buf.h"
 #include "util/strutil.h"
 
 /* Caps. A real upgrade's logs keep a few thousand errors, warnings and markers; these leave
@@ -19,6 +20,12 @@ enum {
     SETUP_MAX_FILES = 4096,
     SETUP_MAX_UNTYPED_KEPT = 2000,      /* untyped lines kept per old-style file */
     SETUP_MAX_RAW = 2048,               /* bytes of a line kept as evidence */
+    /* Kept events and their text over all setup logs of a case: memory must not grow with the
+     * number of big logs in a bundle. Plain error and warning lines stop at the first budget;
+     * marker lines (what the story is made of) may use the reserve above it. A real
+     * upgrade's logs keep well under 1 MiB. */
+    SETUP_KEPT_BYTES = 8u << 20,
+    SETUP_MARKER_RESERVE = 2u << 20,
     SETUP_MAX_CONTINUATION = 4096,      /* bytes of continuation text kept per event */
     SETUP_CRASH_BLOCK_LINES = 24,       /* lines after "Crash 0x.. detected" that may hold its data */
     SETUP_MAX_DIAG_ROWS = 20000,
@@ -556,6 +563,11 @@ typedef struct reader {
     const char *last_host_version, *last_target_version; /* to drop repeats */
     updx_crash *crash;        /* a rollback-log crash block being read */
     unsigned crash_lines;
+    uint64_t continuation_dropped;
+    /* continuation lines of r->last, joined here and copied into the arena once when the
+     * block ends: joining in the arena line by line would cost the square of the block */
+    updx_buf cont;
+    bool cont_open;
 } reader;
 
 /* Copies at most cap bytes, never cutting a UTF-8 sequence in two. */
@@ -567,6 +579,40 @@ static char *dup_capped(updx_arena *a, const char *s, size_t n, size_t cap)
             n--;
     }
     return updx_arena_strndup(a, s, n);
+}
+
+/* Takes `cost` bytes from the case's budget for kept setup lines; false when it is spent. */
+static bool budget_take(reader *r, uint64_t cost, bool marker)
+{
+    struct updx_setup_facts *s = r->c->setup;
+    uint64_t cap = SETUP_KEPT_BYTES + (marker ? SETUP_MARKER_RESERVE : 0);
+    if (s->kept_bytes + cost > cap)
+        return false;
+    s->kept_bytes += cost;
+    return true;
+}
+
+/* What keeping a line costs: its record and the evidence text (raw line and strings). */
+static uint64_t line_cost(const updx_line *ln)
+{
+    return sizeof(updx_setup_event) + (ln->len < SETUP_MAX_RAW ? ln->len : SETUP_MAX_RAW) + 64;
+}
+
+/* Gives the last event the continuation lines gathered for it. */
+static void flush_continuation(reader *r)
+{
+    if (!r->cont_open)
+        return;
+    r->cont_open = false;
+    updx_setup_event *e = r->last;
+    if (!budget_take(r, r->cont.len + 1, e->mark != UPDX_MARK_NONE)) {
+        r->c->setup->continuation_dropped += e->continuation_lines;
+        r->continuation_dropped += e->continuation_lines;
+        return;
+    }
+    char *joined = updx_arena_strndup(&r->c->arena, r->cont.data, r->cont.len);
+    if (joined)
+        e->message = joined;
 }
 
 static void crash_line(reader *r, const char *msg, size_t len)
@@ -604,6 +650,7 @@ static void typed_line(reader *r, const updx_line *ln, const updx_setupact_line 
 {
     enum { NLIT = sizeof classify_literals / sizeof classify_literals[0] };
     updx_setup_file *f = r->f;
+    flush_continuation(r);
     f->typed_lines++;
     f->count_by_level[pl->level]++;
     if (!f->first_time)
@@ -638,7 +685,8 @@ static void typed_line(reader *r, const updx_line *ln, const updx_setupact_line 
         pl->level != UPDX_SETUP_FATAL)
         return;
     if (r->kept >= SETUP_MAX_EVENTS_PER_FILE ||
-        (m.mark == UPDX_MARK_NONE && r->kept_plain >= SETUP_MAX_PLAIN_PER_FILE)) {
+        (m.mark == UPDX_MARK_NONE && r->kept_plain >= SETUP_MAX_PLAIN_PER_FILE) ||
+        !budget_take(r, line_cost(ln), m.mark != UPDX_MARK_NONE)) {
         f->events_dropped++;
         r->c->setup->events_dropped++;
         return;
@@ -707,15 +755,16 @@ static void untyped_line(reader *r, const updx_line *ln)
         if (r->last_line_kept && r->last) {
             updx_setup_event *e = r->last;
             e->continuation_lines++;
-            size_t have = strlen(e->message);
-            size_t n = 0;
-            const char *t = ln->text;
-            n = ln->len;
-            t = updx_trim(t, &n);
-            if (n && have + n + 1 < SETUP_MAX_RAW + SETUP_MAX_CONTINUATION) {
-                char *joined = updx_arena_printf(&r->c->arena, "%s\n%.*s", e->message, (int)n, t);
-                if (joined)
-                    e->message = joined;
+            size_t n = ln->len;
+            const char *t = updx_trim(ln->text, &n);
+            if (!r->cont_open) {
+                updx_buf_reset(&r->cont);
+                updx_buf_add(&r->cont, e->message, strlen(e->message));
+                r->cont_open = true;
+            }
+            if (n && r->cont.len + n + 1 < SETUP_MAX_RAW + SETUP_MAX_CONTINUATION) {
+                updx_buf_addc(&r->cont, '\n');
+                updx_buf_add(&r->cont, t, n);
             }
         }
         return;
@@ -723,8 +772,13 @@ static void untyped_line(reader *r, const updx_line *ln)
     f->untyped_lines++;
     size_t n = ln->len;
     const char *t = updx_trim(ln->text, &n);
-    if (n == 0 || r->kept >= SETUP_MAX_UNTYPED_KEPT)
+    if (n == 0)
         return;
+    if (r->kept >= SETUP_MAX_UNTYPED_KEPT || !budget_take(r, line_cost(ln), false)) {
+        f->events_dropped++;
+        r->c->setup->events_dropped++;
+        return;
+    }
     updx_setup_event *e = updx_setup_facts_add_event(r->c, f, r->index);
     if (!e)
         return;
@@ -745,6 +799,7 @@ int updx_setupact_read(updx_case *c, const char *member, updx_text *t, updx_setu
     if (!updx_setup_facts_get(c))
         return UPDX_ERR_NOMEM;
     reader r = {.c = c};
+    updx_buf_init(&r.cont, SETUP_MAX_RAW + SETUP_MAX_CONTINUATION);
     r.f = updx_setup_facts_add_file(c, member, src, &r.index);
     if (!r.f)
         return UPDX_ERR_LIMIT;
@@ -767,6 +822,8 @@ int updx_setupact_read(updx_case *c, const char *member, updx_text *t, updx_setu
             untyped_line(&r, &ln);
         }
     }
+    flush_continuation(&r);
+    updx_buf_free(&r.cont);
     if (last_time[0])
         r.f->last_time = updx_arena_strdup(&c->arena, last_time);
     if (!r.f->panther && r.f->untyped_lines)
@@ -780,8 +837,17 @@ int updx_setupact_read(updx_case *c, const char *member, updx_text *t, updx_setu
     }
     if (r.f->events_dropped) {
         updx_note_add(&c->notes, UPDX_NOTE_LIMIT, r.f->name, UPDX_NO_OFFSET, UPDX_NO_LINE,
-                      "%llu error, warning or marker lines were not kept (event cap reached)",
-                      (unsigned long long)r.f->events_dropped);
+                      "%llu error, warning or marker lines were not kept (%u per log, or the "
+                      "bundle's %u MiB for kept setup-log lines, reached)",
+                      (unsigned long long)r.f->events_dropped, (unsigned)SETUP_MAX_EVENTS_PER_FILE,
+                      (unsigned)(SETUP_KEPT_BYTES >> 20));
+        status = UPDX_PARTIAL;
+    }
+    if (r.continuation_dropped) {
+        updx_note_add(&c->notes, UPDX_NOTE_LIMIT, r.f->name, UPDX_NO_OFFSET, UPDX_NO_LINE,
+                      "%llu continuation lines were not joined to the line they continue (the "
+                      "bundle's %u MiB for kept setup-log lines was reached)",
+                      (unsigned long long)r.continuation_dropped, (unsigned)(SETUP_KEPT_BYTES >> 20));
         status = UPDX_PARTIAL;
     }
     return status;

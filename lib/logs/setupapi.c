@@ -36,10 +36,14 @@ enum {
     SA_MAX_LINES = 4096,
     SA_MAX_EXTRA = 1024,
     SA_MAX_PENDING_BYTES = 2u << 20,
-    /* Body-line bytes kept per log over all failed and open sections. A real log's failures
-     * keep tens of KiB; a log that repeats itself must not grow memory without end. Past
-     * this, such sections keep their first error and last line only. */
-    SA_MAX_KEPT_BYTES = 8u << 20,
+    /* Body-line bytes kept over all failed and open sections of all the bundle's setupapi
+     * logs. A real log's failures keep tens of KiB; a log that repeats itself, or many big
+     * logs, must not grow memory without end. Past this, such sections keep their first
+     * error and last line only. */
+    SA_MAX_KEPT_BYTES = 4u << 20,
+    /* Failed and open sections recorded per bundle (about 1 KiB each). Past this, one that
+     * deleted no service is counted only, as successful ones are past SA_ALL_SECTIONS. */
+    SA_MAX_FAILED_RECORDS = 10000,
     SA_SPARE_SECTIONS = 8,
     SA_SPARE_SERVICES = 256,
     SA_ALL_SECTIONS = 2000,       /* sections recorded whatever they did (then see finish()) */
@@ -89,8 +93,8 @@ typedef struct sa_parser {
     int current;           /* index in open[] receiving body lines, or -1 */
     bool in_header;        /* before the first section or boot session */
     saved_line file_last;
-    uint64_t kept_bytes;         /* body-line text kept for failed and open sections */
     uint64_t sections_unkept;    /* sections whose lines the budget did not keep */
+    uint64_t failed_unrecorded;  /* failed or open sections only counted (SA_MAX_FAILED_RECORDS) */
     updx_setupapi_section *spare[SA_SPARE_SECTIONS]; /* records taken back, for reuse */
     size_t n_spare;
     updx_setupapi_service *spare_sv[SA_SPARE_SERVICES];
@@ -573,16 +577,18 @@ static void finish(sa_parser *p, size_t i, updx_setupapi_status st)
     updx_setupapi_section *s = o->s;
     s->status = st;
     count_status(p->file, st);
-    bool keep = st != UPDX_SA_SUCCESS;
+    struct updx_setupapi_facts *f = p->f;
+    bool over = st != UPDX_SA_SUCCESS && f->failed_recorded >= SA_MAX_FAILED_RECORDS;
+    bool keep = st != UPDX_SA_SUCCESS && !over;
     /* what keeping the lines costs: their text and their records */
     uint64_t cost = o->text.len + o->lines.len * (sizeof(updx_setupapi_line) + 16);
-    if (keep && o->lines.len && p->kept_bytes + cost > SA_MAX_KEPT_BYTES) {
+    if (keep && o->lines.len && f->kept_bytes + cost > SA_MAX_KEPT_BYTES) {
         keep = false;
         s->lines_truncated = true;
         p->sections_unkept++;
     }
     if (keep)
-        p->kept_bytes += cost;
+        f->kept_bytes += cost;
     if (keep && p->result != UPDX_ERR_NOMEM) {
         for (size_t k = 0; k < o->lines.len; k++) {
             const pending_line *pl = updx_vec_at(&o->lines, k);
@@ -611,11 +617,18 @@ static void finish(sa_parser *p, size_t i, updx_setupapi_status st)
      * report failed and open ones and every deletion), so when it is the latest recorded its
      * record and its services' records are taken back for the next section (a big log is
      * mostly such sections; their records would grow memory with the log) */
-    struct updx_setupapi_facts *f = p->f;
-    bool recycle = st == UPDX_SA_SUCCESS && p->n_spare < SA_SPARE_SECTIONS &&
+    bool recycle = (st == UPDX_SA_SUCCESS || over) && p->n_spare < SA_SPARE_SECTIONS &&
                    f->sections.len > SA_ALL_SECTIONS && services_reusable(f, s) &&
                    p->n_spare_sv + s->services.len <= SA_SPARE_SERVICES &&
                    f->sections.len && *(updx_setupapi_section **)updx_avec_at(&f->sections, f->sections.len - 1) == s;
+    if (recycle && over) {
+        f->sections_dropped++;
+        p->failed_unrecorded++;
+    } else if (!recycle && st != UPDX_SA_SUCCESS) {
+        f->failed_recorded++;
+        if (over)
+            s->lines_truncated = true;  /* recorded for its service deletions, without lines */
+    }
     if (recycle) {
         f->sections.len--;
         p->spare[p->n_spare++] = s;
@@ -1087,8 +1100,14 @@ int updx_setupapi_parse(updx_case *c, const char *member, updx_text *t)
         file->last_body_line = commit_saved(p, &p->file_last);
     if (p->sections_unkept)
         limit_note(p, UPDX_NO_LINE, updx_arena_printf(&c->arena, "body lines of %llu failed or open sections "
-                   "were not kept (more than %u MiB of such lines in this log); each keeps its first "
-                   "error and last line", (unsigned long long)p->sections_unkept, SA_MAX_KEPT_BYTES >> 20));
+                   "were not kept (more than %u MiB of such lines in the bundle's setupapi logs); each "
+                   "keeps its first error and last line", (unsigned long long)p->sections_unkept,
+                   SA_MAX_KEPT_BYTES >> 20));
+    if (p->failed_unrecorded)
+        limit_note(p, UPDX_NO_LINE, updx_arena_printf(&c->arena, "%llu failed or open sections that "
+                   "deleted no service were counted but not recorded (more than %u such sections "
+                   "in the bundle)", (unsigned long long)p->failed_unrecorded,
+                   (unsigned)SA_MAX_FAILED_RECORDS));
     char enc[64];
     file->encoding = updx_arena_strdup(&c->arena, updx_encoding_describe(updx_text_encoding(t), enc, sizeof enc));
     if (!file->header && file->sections == 0)

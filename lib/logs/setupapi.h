@@ -125,6 +125,8 @@ struct updx_setupapi_facts {
     updx_avec sections;    /* updx_setupapi_section *, in file order (file by file) */
     updx_avec services;    /* updx_setupapi_service *, every section's, in file order */
     uint64_t sections_dropped; /* sections counted but not recorded (limit) */
+    uint64_t kept_bytes;       /* body lines kept for failed and open sections, all logs */
+    uint64_t failed_recorded;  /* failed and open sections recorded, all logs */
 };
 
 /* Parses one setupapi log, read line by line from `t`, into c->setupapi (created on first

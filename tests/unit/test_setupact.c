@@ -3,6 +3,7 @@
 
 #include "logs/setupact.h"
 #include "logs/story.h"
+#include "util/buf.h"
 #include "updx/updx.h"
 
 static bool field_is(const char *p, size_t n, const char *want)
@@ -210,6 +211,61 @@ static void test_bounded(void)
     free(buf);
 }
 
+/* Kept lines are budgeted over all setup logs of a case, not per log: eight big logs of long
+ * marker lines, and blocks of continuation lines (each join copies the message so far),
+ * must not make memory grow with their number. */
+static void test_bounded_across_logs(void)
+{
+    char line[2000];
+    int k = snprintf(line, sizeof line, "2024-01-01 10:00:00, Info                  SP     "
+                                        "Execution phase [Post OOBE] exiting with HRESULT [0x00000000] ");
+    memset(line + k, 'x', sizeof line - (size_t)k - 2);
+    line[sizeof line - 2] = '\n';
+    line[sizeof line - 1] = '\0';
+    size_t ll = strlen(line), n = 12000;
+    char *buf = malloc(ll * n);
+    for (size_t i = 0; i < n; i++)
+        memcpy(buf + i * ll, line, ll);
+    updx_case *c = updx_case_new("b", NULL);
+    for (int f = 0; f < 8; f++) {
+        char name[32];
+        snprintf(name, sizeof name, "P%d/setupact.log", f);
+        updx_setupact_read_mem(c, name, buf, ll * n, UPDX_SETUP_SRC_SETUPACT);
+    }
+    CHECK(c->setup->kept_bytes <= (10u << 20));
+    CHECK(c->setup->events_dropped > 0);
+    CHECK(c->setup->events.len > 0 && c->setup->events.len < 8 * n);
+    CHECK(c->arena.used < (32u << 20));
+    /* the last log still says what it could not keep */
+    size_t notes = 0;
+    for (size_t i = 0; i < c->notes.items.len; i++) {
+        const updx_note *note = updx_note_at(&c->notes, i);
+        notes += note->kind == UPDX_NOTE_LIMIT && strcmp(note->file, "P7/setupact.log") == 0 &&
+                 strstr(note->message, "MiB for kept setup-log lines") != NULL;
+    }
+    CHECK_INT(notes, 1);
+    updx_case_free(c);
+    free(buf);
+
+    /* 4000 warnings, each followed by 100 continuation lines: joined once per block (linear),
+     * each block's text is capped, and together they pass the budget */
+    updx_buf b;
+    updx_buf_init(&b, 64u << 20);
+    for (int i = 0; i < 4000; i++) {
+        updx_buf_add(&b, "2024-01-01 10:00:00, Warning               SP     block\n", 56);
+        for (int j = 0; j < 100; j++)
+            updx_buf_add(&b, "                                   continuation line of a host information block\n", 81);
+    }
+    c = updx_case_new("b", NULL);
+    updx_setupact_read_mem(c, "setupact.log", b.data, b.len, UPDX_SETUP_SRC_SETUPACT);
+    CHECK(c->setup->kept_bytes <= (10u << 20));
+    CHECK(c->setup->continuation_dropped + c->setup->events_dropped > 0);
+    CHECK(c->arena.used < (32u << 20));
+    CHECK(updx_notes_count(&c->notes, UPDX_NOTE_LIMIT) >= 1);
+    updx_case_free(c);
+    updx_buf_free(&b);
+}
+
 int main(void)
 {
     RUN(test_fixed_columns);
@@ -220,5 +276,6 @@ int main(void)
     RUN(test_classify);
     RUN(test_reader);
     RUN(test_bounded);
+    RUN(test_bounded_across_logs);
     return harness_exit();
 }

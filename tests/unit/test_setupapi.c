@@ -471,6 +471,75 @@ static void test_many_sections(void)
     updx_buf_free(&b);
 }
 
+/* A log of `n` failed sections, each with `body` body lines; every 5000th deletes a service. */
+static void failing_log(updx_buf *b, int n, int body)
+{
+    const char *head = "[Device Install Log]\n     OS Version = 10.0.19042\n[BeginLog]\n"
+                       "[Boot Session: 2021/05/18 05:08:33.500]\n";
+    updx_buf_add(b, head, strlen(head));
+    char line[512];
+    for (int i = 0; i < n; i++) {
+        int k = snprintf(line, sizeof line,
+                         ">>>  [Device Install (Hardware initiated) - PCI\\VEN_8086&DEV_%04X]\n"
+                         ">>>  Section start 2021/05/18 05:09:22.337\n%s",
+                         i & 0xFFFF, i % 5000 == 4999 ? "     dvi: DelService=old,0x200  (x.inf line 3)\n" : "");
+        updx_buf_add(b, line, (size_t)k);
+        for (int j = 0; j < body; j++) {
+            k = snprintf(line, sizeof line, "!    dvi: Device not started: problem %d of section %d, a body line "
+                         "long enough to cost something when it is kept\n", j, i);
+            updx_buf_add(b, line, (size_t)k);
+        }
+        const char *end = "<<<  Section end 2021/05/18 05:09:22.446\n<<<  [Exit status: FAILURE(0xe0000219)]\n";
+        updx_buf_add(b, end, strlen(end));
+    }
+    updx_buf_addc(b, '\0');
+}
+
+static size_t limit_notes(const updx_case *c, const char *file, const char *needle)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < c->notes.items.len; i++) {
+        const updx_note *note = updx_note_at(&c->notes, i);
+        n += note->kind == UPDX_NOTE_LIMIT && strcmp(note->file, file) == 0 && strstr(note->message, needle);
+    }
+    return n;
+}
+
+/* Failed sections cost memory per bundle, not per log: past 10000 records a failed section
+ * that deleted no service is counted only, and kept body lines are budgeted over all logs. */
+static void test_failed_sections_bounded(void)
+{
+    updx_buf b;
+    updx_buf_init(&b, 64u << 20);
+    failing_log(&b, 25000, 0);
+    int rc;
+    updx_case *c = parse_string("setupapi.dev.log", b.data, &rc);
+    const updx_setupapi_file *f = file_at(c, 0);
+    CHECK_INT(f->failed, 25000);
+    CHECK(c->setupapi->failed_recorded <= 10000 + 5);
+    CHECK(c->setupapi->sections_dropped >= 14995);
+    CHECK_INT(limit_notes(c, "setupapi.dev.log", "counted but not recorded"), 1);
+    size_t deletions = 0;
+    for (size_t i = 0; i < c->setupapi->services.len; i++)
+        deletions += (*(updx_setupapi_service **)updx_avec_at(&c->setupapi->services, i))->op == UPDX_SA_DELETE_SERVICE;
+    CHECK_INT(deletions, 5);  /* sections 4999, 9999, ... 24999: the later ones past the cap too */
+    updx_case_free(c);
+
+    /* three logs of 2500 failed sections with 30 lines each (about 9 MB of lines each) */
+    updx_buf_reset(&b);
+    failing_log(&b, 2500, 30);
+    c = updx_case_new("test", NULL);
+    const char *names[] = {"a/setupapi.dev.log", "b/setupapi.dev.log", "setupapi.upgrade.log"};
+    for (int i = 0; i < 3; i++)
+        updx_setupapi_parse_mem(c, names[i], b.data, b.len - 1);
+    CHECK(c->setupapi->kept_bytes <= (4u << 20));
+    CHECK_INT(limit_notes(c, "a/setupapi.dev.log", "setupapi logs"), 1);
+    CHECK_INT(limit_notes(c, "setupapi.upgrade.log", "setupapi logs"), 1);
+    CHECK(c->arena.used < (32u << 20));
+    updx_case_free(c);
+    updx_buf_free(&b);
+}
+
 int main(void)
 {
     RUN(test_seed_case);
@@ -479,5 +548,6 @@ int main(void)
     RUN(test_garbage);
     RUN(test_corpus);
     RUN(test_many_sections);
+    RUN(test_failed_sections_bounded);
     return harness_exit();
 }
