@@ -3,7 +3,7 @@
  *
  * Not built by default (bench/ is outside the globs). Build against a build tree:
  *   cc -O2 -std=c17 -Ilib -Iinclude bench/dump_bench.c build/libupdx.a \
- *      $(pkg-config --libs libarchive libcrypto libpcre2-8 jansson yaml-0.1 libxml-2.0 \
+ *      $(pkg-config --libs libarchive nettle libpcre2-8 jansson yaml-0.1 libxml-2.0 \
  *        sqlite3 libregf libevtx) -lpthread -lm -o build/dump_bench
  *   build/dump_bench ../shared/corpus/dumps/rizin-testbins_triage_x64.dmp [runs]
  * Prints the median and best wall time of updx_kdmp_parse over the whole file in memory

@@ -32,7 +32,7 @@ command -v rg >/dev/null || { echo "run.sh: rg (ripgrep) is missing" >&2; exit 1
 mkdir -p "$work"
 
 # --- tools -------------------------------------------------------------------------------
-libs="$(pkg-config --libs libarchive libcrypto libpcre2-8 jansson yaml-0.1 libxml-2.0 sqlite3 libregf libevtx libbfio libhs) -lpthread -lm"
+libs="$(pkg-config --libs libarchive nettle libpcre2-8 jansson yaml-0.1 libxml-2.0 sqlite3 libregf libevtx libbfio libhs) -lpthread -lm"
 cc -O2 -std=c17 -o "$work/gen_log" "$src/bench/gen_log.c"
 cc -O2 -std=c17 -I"$src/lib" -I"$src/include" -o "$work/anchors" "$src/bench/anchors.c" "$build/libupdx.a" $libs
 cc -O2 -std=c17 -I"$src/lib" -I"$src/include" -o "$work/dump_bench" "$src/bench/dump_bench.c" "$build/libupdx.a" $libs

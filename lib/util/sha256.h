@@ -1,5 +1,5 @@
 /*
- * sha256.h: streaming SHA-256 (libcrypto underneath, hardware-accelerated where the CPU has it).
+ * sha256.h: streaming SHA-256 (GNU Nettle underneath, hardware-accelerated where the CPU has it).
  */
 #ifndef UPDX_UTIL_SHA256_H
 #define UPDX_UTIL_SHA256_H

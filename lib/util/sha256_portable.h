@@ -1,8 +1,8 @@
 /*
  * sha256_portable.h: a small, dependency-free SHA-256 (FIPS 180-4).
  *
- * libupdx hashes with libcrypto (util/sha256.h); the Windows collector is cross-built with
- * mingw-w64, where no OpenSSL exists, so it uses this one. tests/unit/test_collect.c checks
+ * libupdx hashes with Nettle (util/sha256.h); the Windows collector is cross-built with
+ * mingw-w64, where no Nettle build exists, so it uses this one. tests/unit/test_collect.c checks
  * that both agree.
  */
 #ifndef UPDX_UTIL_SHA256_PORTABLE_H

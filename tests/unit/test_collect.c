@@ -1,4 +1,4 @@
-/* test_collect.c: the collection engine: the portable SHA-256 against libcrypto's, the glob,
+/* test_collect.c: the collection engine: the portable SHA-256 against libupdx's (Nettle), the glob,
  * exclusions, categories, and a whole collection over an in-memory volume whose manifest
  * the bundle reader (updx_bundle_parse_manifest) must read back exactly. */
 #include "harness.h"
@@ -32,7 +32,7 @@ static void test_sha256_portable(void)
     CHECK_STR(a, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
     portable_hex("abc", 3, 3, a);
     CHECK_STR(a, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-    /* every length around the 55/56/64-byte padding edges, in odd chunk sizes, vs libcrypto */
+    /* every length around the 55/56/64-byte padding edges, in odd chunk sizes, vs Nettle */
     unsigned char buf[4099];
     for (size_t i = 0; i < sizeof buf; i++)
         buf[i] = (unsigned char)(i * 131 + 7);
