@@ -1,6 +1,7 @@
 /* fuzz_setupact.c: the Panther-side readers and the story over arbitrary bytes. The first byte
  * picks the reader (setupact/setuperr, BlueBox, SetupDiag results, diag xml); every input is
- * also told as a story and rendered as JSON. */
+ * also told as a story and rendered as JSON. setupact inputs are also read as a stream handed
+ * out in small pieces (the second byte picks their size), and must tell the same story. */
 #include <jansson.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -11,6 +12,59 @@
 #include "logs/setupact.h"
 #include "logs/setupdiag_results.h"
 #include "logs/story.h"
+#include "text/text.h"
+
+typedef struct drip {
+    const uint8_t *data;
+    size_t size, pos, step;
+} drip;
+
+static ptrdiff_t drip_read(void *ctx, void *buf, size_t n)
+{
+    drip *d = ctx;
+    size_t k = d->size - d->pos;
+    if (k > d->step)
+        k = d->step;
+    if (k > n)
+        k = n;
+    memcpy(buf, d->data + d->pos, k);
+    d->pos += k;
+    return (ptrdiff_t)k;
+}
+
+static char *story_json(updx_case *c)
+{
+    updx_story_build(c);
+    json_t *j = updx_story_to_json(c);
+    if (!j)
+        __builtin_trap();
+    char *s = json_dumps(j, JSON_SORT_KEYS);
+    if (!s)
+        __builtin_trap();
+    json_decref(j);
+    return s;
+}
+
+/* The same bytes read as a stream in pieces must give the same story as from memory. */
+static void check_streamed(const uint8_t *body, size_t blen, const char *want)
+{
+    updx_case *c = updx_case_new("fuzz", NULL);
+    if (!c)
+        return;
+    drip d = {body, blen, 0, blen ? 1 + body[0] % 97 : 1};
+    updx_source src = {drip_read, &d};
+    updx_text_opts opts = {.max_line_bytes = c->limits.max_line_bytes};
+    updx_text *t = NULL;
+    if (updx_text_open(&t, &src, &opts) == UPDX_OK) {
+        updx_setupact_read(c, "setupact.log", t, UPDX_SETUP_SRC_SETUPACT);
+        updx_text_close(t);
+        char *got = story_json(c);
+        if (strcmp(got, want) != 0)
+            __builtin_trap();
+        free(got);
+    }
+    updx_case_free(c);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -39,15 +93,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             updx_setupact_read_mem(c, "setuperr.log", body, blen, UPDX_SETUP_SRC_SETUPERR);
         break;
     }
-    updx_story_build(c);
-    json_t *j = updx_story_to_json(c);
-    if (!j)
-        __builtin_trap();
-    char *s = json_dumps(j, 0);
-    if (!s)
-        __builtin_trap();
+    char *s = story_json(c);
+    if (pick < 5 && !(pick & 1))
+        check_streamed(body, blen, s);
     free(s);
-    json_decref(j);
     updx_case_free(c);
     return 0;
 }
