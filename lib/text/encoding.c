@@ -25,9 +25,10 @@ const char *updx_codepage_guess(const void *sample, size_t len)
 {
     const uint8_t *s = sample;
     /* Statistics over runs of high bytes that are not valid UTF-8. CJK double-byte text
-     * comes in even-length runs (lead+trail pairs, trails sometimes below 0x80 in Big5);
+     * comes in even-length runs (lead+trail pairs, trails sometimes below 0x80 in Big5 and
+     * Shift-JIS, whose kana pairs tell Japanese apart);
      * Cyrillic words make long runs of mixed parity; Western text has isolated bytes. */
-    uint64_t runs = 0, even_runs = 0, run_bytes = 0, pairs = 0, low_trail_pairs = 0;
+    uint64_t runs = 0, even_runs = 0, run_bytes = 0, pairs = 0, low_trail_pairs = 0, kana_pairs = 0;
     size_t i = 0;
     while (i < len) {
         if (s[i] < 0x80) {
@@ -47,6 +48,11 @@ const char *updx_codepage_guess(const void *sample, size_t len)
                 pairs++;
                 if (s[i + 1] < 0x80)
                     low_trail_pairs++;
+                /* Shift-JIS hiragana (82 9F-F1) and katakana (83 40-96): GBK has next to no
+                 * characters there and Big5 none, while Japanese text is half kana */
+                if ((s[i] == 0x82 && s[i + 1] >= 0x9F && s[i + 1] <= 0xF1) ||
+                    (s[i] == 0x83 && s[i + 1] >= 0x40 && s[i + 1] <= 0x96))
+                    kana_pairs++;
                 high += 2;
                 i += 2;
                 if (i < len && s[i] >= 0x80)
@@ -69,6 +75,8 @@ const char *updx_codepage_guess(const void *sample, size_t len)
         return "CP1252";
     bool cjk = even_runs * 10 >= runs * 9 && run_bytes >= 2 * runs + (runs > 2 ? runs : 0);
     if (cjk) {
+        if (pairs && kana_pairs * 4 >= pairs)
+            return "CP932";
         if (pairs && low_trail_pairs * 5 >= pairs)
             return "CP950";
         return "GB18030";
