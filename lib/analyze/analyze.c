@@ -49,7 +49,6 @@ enum { PF_SETUPACT, PF_SETUPAPI, PF_OTHER, PF_COUNT };
  * (1.2 ms of a small bundle's 2.3 ms); the first text member or the diagnosis waits for it. */
 typedef struct rules_loader {
     pthread_t thread;
-    bool running;
     updx_arena arena;        /* the loader's notes live here until they are copied */
     updx_notes notes;
     updx_ruleset *rules;
