@@ -78,9 +78,11 @@ static bool explain_bugcheck(uint32_t code, json_t *out)
     return true;
 }
 
+/* A value that is both (0x7E: a bug check, and Win32 126) is shown as a bug check first:
+ * that is what a support engineer typing a small code usually has in hand. */
 static const explainer explainers[] = {
-    {"error", explain_error},
     {"bugcheck", explain_bugcheck},
+    {"error", explain_error},
 };
 
 static json_t *explain_code(uint32_t code)
