@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "model/finding.h"
 #include "remedy/scripts.h"
+#include "report/json_out.h"
 #include "report/render.h"
 #include "rules/rules.h"
 
@@ -231,10 +232,13 @@ static int analyze_run(int argc, char **argv)
         if (damaged)
             fprintf(stderr, "updx analyze: %zu damaged members or regions in '%s' (listed in the report)\n", damaged,
                     bundle);
-        json_t *report = updx_report_build(c);
+        /* members are listed while the JSON is written, not held as a tree (json_out.h) */
+        json_t *report = updx_report_build_ex(c, false);
         updx_buf out;
         updx_buf_init(&out, (size_t)1 << 30);
-        if (updx_render(report, format, &ropts, &out) == UPDX_OK)
+        int rrc = format == UPDX_FORMAT_JSON ? updx_report_json_write(report, c, false, &out)
+                                             : updx_render(report, format, &ropts, &out);
+        if (rrc == UPDX_OK)
             fwrite(out.data, 1, out.len, stdout);
         else
             exit_code = CLI_FAIL;

@@ -6,6 +6,7 @@
 #define UPDX_ANALYZE_ANALYZE_H
 
 #include <jansson.h>
+#include <stdbool.h>
 
 #include "model/case.h"
 
@@ -37,6 +38,10 @@ int updx_analyze_mem(const char *name, const void *data, size_t len, const updx_
 
 /* The JSON report of an analysed case (docs/report-schema.json). A new reference. */
 json_t *updx_report_build(const updx_case *c);
+/* The same with bundle.members left empty when list_members is false, for
+ * updx_report_json_write (which lists them from the case) and the text renderers (which
+ * only count them: bundle.summary.members). */
+json_t *updx_report_build_ex(const updx_case *c, bool list_members);
 
 /* Adds WER's upgrade results (event 1001 WinSetupDiag02) to the setup facts as weak
  * evidence for the story. Call after the readers, before updx_story_build. */

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 
 #include "analyze/analyze.h"
+#include "report/json_out.h"
 #include "report/render.h"
 #include "updx/updx.h"
 
@@ -26,14 +27,24 @@ int updx_report_analyze(const char *path, const updx_limits *limits, const char 
         free(r);
         return UPDX_ERR_NOMEM;
     }
-    r->json = updx_report_build(r->c);
+    r->json = updx_report_build_ex(r->c, false);  /* members are listed as JSON is written */
     *out = r;
     return rc;
 }
 
 char *updx_report_json(const updx_report *r)
 {
-    return r && r->json ? json_dumps(r->json, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+    if (!r || !r->json)
+        return NULL;
+    updx_buf b;
+    updx_buf_init(&b, (size_t)1 << 30);
+    if (updx_report_json_write(r->json, r->c, false, &b) != UPDX_OK) {
+        updx_buf_free(&b);
+        return NULL;
+    }
+    if (b.len && b.data[b.len - 1] == '\n')
+        b.data[--b.len] = '\0';  /* as json_dumps gives it */
+    return updx_buf_take(&b);
 }
 
 char *updx_report_render(const updx_report *r, const char *format, const char *lang)
@@ -44,7 +55,9 @@ char *updx_report_render(const updx_report *r, const char *format, const char *l
         return NULL;
     updx_buf b;
     updx_buf_init(&b, (size_t)1 << 30);
-    if (updx_render(r->json, f, &o, &b) != UPDX_OK) {
+    int rc = f == UPDX_FORMAT_JSON ? updx_report_json_write(r->json, r->c, false, &b)
+                                   : updx_render(r->json, f, &o, &b);
+    if (rc != UPDX_OK) {
         updx_buf_free(&b);
         return NULL;
     }

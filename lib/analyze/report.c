@@ -63,13 +63,18 @@ static json_t *machine_json(const updx_case *c)
 
 json_t *updx_report_build(const updx_case *c)
 {
+    return updx_report_build_ex(c, true);
+}
+
+json_t *updx_report_build_ex(const updx_case *c, bool list_members)
+{
     json_t *r = json_object();
     json_object_set_new(r, "schema", json_string(UPDX_REPORT_SCHEMA));
     json_t *tool = json_object();
     json_object_set_new(tool, "name", json_string("updx"));
     json_object_set_new(tool, "version", json_string(updx_version()));
     json_object_set_new(r, "tool", tool);
-    json_object_set_new(r, "bundle", or_empty(updx_bundle_to_json(c)));
+    json_object_set_new(r, "bundle", or_empty(updx_bundle_to_json_ex(c, list_members)));
     json_object_set_new(r, "machine", machine_json(c));
     json_object_set_new(r, "upgrade", upgrade_json(c));
     json_object_set_new(r, "findings", updx_findings_to_json(c));

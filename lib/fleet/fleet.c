@@ -21,6 +21,8 @@
 
 #include "fleet/fleet.h"
 #include "model/kind.h"
+#include "report/json_out.h"
+#include "util/buf.h"
 #include "bundle/recognize.h"
 #include "util/sha256.h"
 #include "util/strutil.h"
@@ -570,7 +572,7 @@ static void analyse_one(const pool *p, const char *path, result *res)
         r->first_time = ftime[0] ? strdup(ftime) : NULL;
         r->last_time = ftime[0] ? strdup(ftime) : NULL;
     } else {
-        json_t *report = updx_report_build(c);
+        json_t *report = updx_report_build_ex(c, false);  /* members listed as it is written */
         if (!report) {
             r->status = strdup("error");
             r->error = strdup("out of memory building the report");
@@ -580,7 +582,12 @@ static void analyse_one(const pool *p, const char *path, result *res)
             updx_fleet_row_from_report(r, report, name, ftime[0] ? ftime : NULL);
             free(name);
             r->status = strdup(rc == UPDX_PARTIAL ? "partial" : "ok");
-            res->report = json_dumps(report, JSON_COMPACT);
+            updx_buf b;
+            updx_buf_init(&b, (size_t)1 << 30);
+            if (updx_report_json_write(report, c, true, &b) == UPDX_OK)
+                res->report = updx_buf_take(&b);
+            else
+                updx_buf_free(&b);
             json_decref(report);
         }
     }

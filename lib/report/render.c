@@ -469,8 +469,12 @@ static void render_header(writer *w, const json_t *report)
     else
         updx_buf_printf(w->out, "%s%s%s %s: %s\n", color(w, C_BOLD), L(w->opts, "title"), color(w, C_OFF),
                         jstr(tool, "version") ? jstr(tool, "version") : "", name ? name : "?");
+    /* the summary counts the members: the report may be built without listing them */
+    const json_t *count = json_object_get(jobj(bundle, "summary"), "members");
+    size_t n_members = json_is_integer(count) ? (size_t)json_integer_value(count)
+                                              : members ? json_array_size(members) : 0;
     updx_buf_printf(w->out, "%s%s: %zu %s, %zu %s\n", w->md ? "" : "  ", L(w->opts, "bundle"),
-                    members ? json_array_size(members) : 0, L(w->opts, "members"),
+                    n_members, L(w->opts, "members"),
                     damaged ? json_array_size(damaged) : 0, L(w->opts, "damaged"));
     const json_t *machine = jobj(report, "machine");
     /* the registry's names, or the collector's */

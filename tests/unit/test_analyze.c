@@ -4,6 +4,7 @@
 
 #include "analyze/analyze.h"
 #include "logs/story.h"
+#include "report/json_out.h"
 #include "sys/evtx.h"
 #include "support/fixture_archive.h"
 #include "support/synth_dump.h"
@@ -77,6 +78,47 @@ static void test_analyze_mem_single_log(void)
     updx_case_free(c);
 }
 
+/* The JSON writer lists bundle.members from the case while it writes (the report tree holds
+ * none): its output must be byte for byte json_dumps of the whole tree, indented and compact,
+ * whatever the names hold (quotes, backslashes, the very text it looks for, CJK). */
+static void test_json_writer_lists_members(void)
+{
+    static const char log[] = "2023-03-14 09:14:40, Error                 MOUPG  x [0x80070070]\r\n";
+    fixture_member m[] = {
+        {"a/\"members\": []/x.txt", "x\n", 2, false},
+        {"b\\\"members\":[]\\.log", "y\n", 2, false},
+        {"c/\xE4\xB8\xAD\xE6\x96\x87.txt", "z\n", 2, false},
+        {"$WINDOWS.~BT/Sources/Panther/setupact.log", log, sizeof log - 1, false},
+    };
+    size_t zlen;
+    unsigned char *zip = fixture_archive_build("zip", m, 4, &zlen);
+    CHECK(zip != NULL);
+    updx_case *c = NULL;
+    updx_analyze_mem("\"bundle\": \"members\": [].zip", zip, zlen, NULL, &c);
+    CHECK(c && c->members.len == 4);
+    json_t *full = updx_report_build(c), *lean = updx_report_build_ex(c, false);
+    CHECK_INT(json_array_size(json_object_get(json_object_get(lean, "bundle"), "members")), 0);
+    for (int compact = 0; compact < 2; compact++) {
+        char *want = json_dumps(full, compact ? JSON_COMPACT : JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        updx_buf b;
+        updx_buf_init(&b, 1u << 24);
+        CHECK_INT(updx_report_json_write(lean, c, compact, &b), UPDX_OK);
+        if (compact) {
+            json_t *got = json_loadb(b.data, b.len, 0, NULL);
+            CHECK(got && json_equal(got, full));
+            json_decref(got);
+        } else {
+            CHECK(want && b.len == strlen(want) + 1 && memcmp(b.data, want, b.len - 1) == 0);
+        }
+        free(want);
+        updx_buf_free(&b);
+    }
+    json_decref(full);
+    json_decref(lean);
+    updx_case_free(c);
+    free(zip);
+}
+
 /* A rollback in 2023 with a dump written in May 2022 (the seed dump) that blames the same
  * driver: the dump is from another time and is shown as contradicting evidence, not counted;
  * the rollback log's own bug-check block still is. */
@@ -125,5 +167,6 @@ int main(void)
     RUN(test_wer_result_feeds_story);
     RUN(test_facts_without_evidence);
     RUN(test_analyze_mem_single_log);
+    RUN(test_json_writer_lists_members);
     return harness_exit();
 }
