@@ -1,11 +1,15 @@
 /* fuzz_analyze.c: the whole `updx analyze` pipeline on a bundle given as bytes (a zip, as a
  * customer would upload it): the walk, every reader, the rules, the correlation, the JSON
  * report and its text rendering in English and Chinese. Small limits so that bombs, deep
- * nesting and long lines are reached quickly. */
+ * nesting and long lines are reached quickly. The JSON written with members listed as it
+ * goes (json_out.h) must be byte for byte json_dumps of the whole report. */
 #include <stdint.h>
 #include <stdlib.h>
 
 #include "analyze/analyze.h"
+#include <string.h>
+
+#include "report/json_out.h"
 #include "report/render.h"
 #include "util/buf.h"
 
@@ -54,8 +58,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int rc = updx_analyze_mem("fuzz.zip", data, size, &opts, &c);
     if (c && (rc >= 0 || c->members.len > 0)) {
         json_t *report = updx_report_build(c);
+        json_t *lean = updx_report_build_ex(c, false);
         if (report)
             render_all(report);
+        if (report && lean) {
+            char *want = json_dumps(report, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+            updx_buf out;
+            updx_buf_init(&out, (size_t)256 << 20);
+            if (want && updx_report_json_write(lean, c, false, &out) == UPDX_OK &&
+                (out.len != strlen(want) + 1 || memcmp(out.data, want, out.len - 1) != 0))
+                __builtin_trap();
+            updx_buf_free(&out);
+            free(want);
+        }
+        json_decref(lean);
         json_decref(report);
     }
     updx_case_free(c);
