@@ -265,8 +265,8 @@ static void add_name(sa_parser *p, updx_avec *v, const char *s, size_t len)
             return;
     }
     const char **slot = updx_avec_push(v, &p->sec);
-    if (slot)
-        *slot = updx_arena_strndup(&p->sec, s, len);
+    if (slot && !(*slot = updx_arena_strndup(&p->sec, s, len)))
+        v->len--;  /* the memory cap: leave no NULL name behind for the next comparison */
 }
 
 /* ---------------------------------------------------------------------------------------- */

@@ -93,5 +93,9 @@ bool updx_finding_add_source(updx_arena *a, updx_finding *f, const char *source)
     if (!slot)
         return false;
     *slot = updx_arena_strdup(a, source);
+    if (!*slot) {  /* the memory cap: no NULL source left behind for the next comparison */
+        f->sources.len--;
+        return false;
+    }
     return true;
 }

@@ -130,6 +130,10 @@ static void set_list(updx_case *c, updx_avec *list, const updx_reg_value *v, con
             return;
         }
         *slot = updx_arena_strdup(&c->arena, items[i]);
+        if (!*slot) {  /* the memory cap: leave no NULL name in the list */
+            list->len--;
+            return;
+        }
     }
 }
 
