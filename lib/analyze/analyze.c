@@ -299,6 +299,26 @@ static uint64_t memory_cap(updx_kind kind)
     }
 }
 
+/* The rules see the lines of a text member read into memory for its structured reader
+ * (CompatData, ScanResult and Appraiser XML, diag XML, .reg exports): their line rules
+ * (compat-program-hard-block ...) look at those lines as they do at any log's. */
+static void scan_lines_mem(pipeline *p, updx_case *c, const uint8_t *data, size_t len)
+{
+    rules_ready(p);
+    if (!p->scan)
+        return;
+    updx_text_opts topts = {.codepage = p->opts->codepage, .max_line_bytes = p->opts->limits.max_line_bytes};
+    updx_text *t = NULL;
+    if (updx_text_open_mem(&t, data, len, &topts) != UPDX_OK)
+        return;
+    updx_rules_scan_use_hits(p->scan, NULL, 0);
+    updx_line line;
+    while (updx_text_next(t, &line) > 0)
+        updx_rules_scan_line(p->scan, p->kind, p->member, &line);
+    (void)c;
+    updx_text_close(t);
+}
+
 static int visit(void *ud, updx_case *c, updx_member_info *m, const uint8_t *head, size_t head_len,
                  updx_source *src)
 {
@@ -340,6 +360,9 @@ static int visit(void *ud, updx_case *c, updx_member_info *m, const uint8_t *hea
             updx_compat_parse_mem(c, m->name, data, len);
             break;
         }
+        if (m->kind != UPDX_KIND_KERNEL_DUMP && m->kind != UPDX_KIND_MINIDUMP && m->kind != UPDX_KIND_HIVE &&
+            m->kind != UPDX_KIND_EVTX)
+            scan_lines_mem(p, c, data, len);
         free(data);
         return 0;
     }
