@@ -477,6 +477,40 @@ static void setupapi_reasons(fctx *x, const candidate *k)
     }
 }
 
+/* Device setup classes of storage controllers (Microsoft's system-defined device setup
+ * classes SCSIAdapter and HDC). The driver of the controller Windows boots from must never
+ * be disabled: with Start=4 the new Windows cannot find its disk (0x7B). */
+static const char *const storage_controller_classes[] = {
+    "{4d36e97b-e325-11ce-bfc1-08002be10318}", /* SCSIAdapter: SCSI, RAID and SATA controllers */
+    "{4d36e96a-e325-11ce-bfc1-08002be10318}", /* HDC: IDE/ATA and AHCI controllers */
+};
+
+static bool names_storage_class(const updx_setupapi_section *sec)
+{
+    for (size_t i = 0; sec && i < sec->lines.len; i++) {
+        const updx_setupapi_line *l = updx_avec_at(&sec->lines, i);
+        size_t n = l->text ? strlen(l->text) : 0;
+        if (!n || !updx_memcasemem(l->text, n, "Class GUID", 10))
+            continue;
+        for (size_t g = 0; g < sizeof storage_controller_classes / sizeof storage_controller_classes[0]; g++)
+            if (updx_memcasemem(l->text, n, storage_controller_classes[g], 38))
+                return true;
+    }
+    return false;
+}
+
+/* A setupapi section about this driver installed it for a storage controller. */
+static bool setupapi_says_storage_controller(const candidate *k)
+{
+    for (unsigned j = 0; j < k->nsa_open; j++)
+        if (names_storage_class(k->sa_open[j]))
+            return true;
+    for (unsigned j = 0; j < k->nsa_failed; j++)
+        if (names_storage_class(k->sa_failed[j]->section))
+            return true;
+    return false;
+}
+
 /* What the registry says about the service; fills the plan context. */
 static void service_reasons(fctx *x, const candidate *k, const updx_sys_service **svc_out, char *start_buf,
                             size_t start_size, updx_filter_ref *refs, size_t *nrefs)
@@ -596,6 +630,13 @@ static void write_finding(updx_case *c, const candidate *k, const candidate *nex
     if (!cls && svc && svc->has_start && svc->start <= UPDX_START_SYSTEM && nrefs > 0)
         cls = "storage"; /* a boot driver that is a device-class filter: the storage stack */
     bool third = is_third_party(k);
+    /* the function driver of a storage controller (a storport miniport, or installed for a
+     * SCSIAdapter/HDC device), not a filter that can be taken out of the stack */
+    bool controller = third && nrefs == 0 &&
+                      ((k->driver_class && strcmp(k->driver_class, "storage") == 0) ||
+                       setupapi_says_storage_controller(k));
+    if (controller)
+        cls = "storage";
     if (class_en(cls) || third) {
         snprintf(x.en, sizeof x.en, "%s is %s%s%s.", k->driver, third ? "a third-party driver" : "a Windows driver",
                  class_en(cls) ? ": " : "", class_en(cls) ? class_en(cls) : "");
@@ -678,7 +719,12 @@ static void write_finding(updx_case *c, const candidate *k, const candidate *nex
 
     /* the plan: disabling a third-party boot/system driver is the seed expert's remedy; a
      * core Windows module is never disabled */
-    if (third) {
+    if (controller) {
+        /* never disable it: update it (the plan says why) */
+        f->remediation.plan = "update-storage-driver";
+        updx_plan_context ctx = {.fixed_version = fixed};
+        updx_plan_apply(&c->arena, f, &ctx);
+    } else if (third) {
         f->remediation.plan = "disable-boot-driver";
         updx_plan_context ctx = {.start_value = start[0] ? updx_arena_strdup(&c->arena, start) : NULL,
                                  .fixed_version = fixed,
