@@ -648,6 +648,10 @@ static void write_finding(updx_case *c, const candidate *k, const candidate *nex
     bool is_known = updx_blocker_find(&c->arena, k->driver, &known);
     /* "-" in the table means no fixed version is known */
     const char *fixed = is_known && known.fixed && strcmp(known.fixed, "-") != 0 ? known.fixed : NULL;
+    /* a known blocker of the storage class (a RAID or SATA controller driver) is one too */
+    if (!controller && third && nrefs == 0 && is_known && known.driver_class &&
+        strcmp(known.driver_class, "storage") == 0)
+        controller = true;
     if (is_known) {
         f->confidence += W_KNOWN_BLOCKER;
         if (f->confidence > CONFIDENCE_CAP)

@@ -425,6 +425,11 @@ static void ingest_software(updx_case *c, updx_sys_facts *f, const char *member,
         return;
     if (!base && pp->n == 3 && part_is(pp, 1, "Windows NT") && part_is(pp, 2, "CurrentVersion"))
         ingest_current_version(c, f, member, v);
+    /* the appraiser's verdict per target release: GatedBlockId (a safeguard hold), RedReason,
+     * UpgEx... (known-blockers.md); the rules read them as appraiser.* facts */
+    else if (!base && pp->n == 6 && part_is(pp, 1, "Windows NT") && part_is(pp, 2, "CurrentVersion") &&
+             part_is(pp, 3, "AppCompatFlags") && part_is(pp, 4, "TargetVersionUpgradeExperienceIndicators"))
+        ingest_setting(c, f, member, pp, v);
     else if (pp->n == base + 5 && part_is(pp, base + 1, "Windows") &&
              part_is(pp, base + 2, "CurrentVersion") && part_is(pp, base + 3, "Uninstall"))
         ingest_program(c, f, member, pp, base + 4, base == 1, v);

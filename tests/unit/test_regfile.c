@@ -234,11 +234,33 @@ static void test_not_an_export(void)
     updx_case_free(c);
 }
 
+/* The appraiser's verdict per target release (a safeguard hold shows as GatedBlockId) is kept
+ * as a setting, which the rules read as the fact appraiser.gated_block_id. */
+static void test_upgrade_indicators(void)
+{
+    static const char reg[] =
+        "Windows Registry Editor Version 5.00\r\n\r\n"
+        "[HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\AppCompatFlags\\"
+        "TargetVersionUpgradeExperienceIndicators\\GE24H2]\r\n"
+        "\"GatedBlockId\"=\"56318982\"\r\n\"RedReason\"=\"None\"\r\n\"UpgEx\"=\"Red\"\r\n";
+    updx_case *c = updx_case_new("r", NULL);
+    CHECK_INT(updx_regfile_read(c, "indicators.reg", (const uint8_t *)reg, sizeof reg - 1), UPDX_OK);
+    bool gated = false;
+    for (size_t i = 0; c->sys && i < c->sys->settings.len; i++) {
+        const updx_sys_setting *st = updx_avec_at(&c->sys->settings, i);
+        gated |= strcmp(st->name, "GatedBlockId") == 0 && strcmp(st->value, "56318982") == 0 &&
+                 strstr(st->source.key, "GE24H2") != NULL;
+    }
+    CHECK(gated);
+    updx_case_free(c);
+}
+
 int main(void)
 {
     RUN(test_utf16_export);
     RUN(test_ansi_regedit4);
     RUN(test_reg_query);
     RUN(test_not_an_export);
+    RUN(test_upgrade_indicators);
     return harness_exit();
 }
