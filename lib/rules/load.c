@@ -715,6 +715,10 @@ static bool parse_example(loader *L, const ytree *n, bool fire, rule_example *ex
         }
         for (const ytree *k = facts->first; k && k->next; k = k->next->next) {
             const ytree *v = k->next;
+            /* a flow mapping may have a list or a mapping as a key: not a fact path */
+            const char *path = scalar(L, k, "fact path");
+            if (!path)
+                return false;
             const ytree *vi = v->type == YT_SEQ ? v->first : v;
             for (; vi; vi = v->type == YT_SEQ ? vi->next : NULL) {
                 if (ex->nfacts == RULE_MAX_EX_FACTS) {
@@ -724,7 +728,7 @@ static bool parse_example(loader *L, const ytree *n, bool fire, rule_example *ex
                 const char *val = scalar(L, vi, "fact value");
                 if (!val)
                     return false;
-                ex->facts[ex->nfacts].key = adup(L, k->value);
+                ex->facts[ex->nfacts].key = adup(L, path);
                 ex->facts[ex->nfacts].value = adup(L, val);
                 ex->nfacts++;
             }
@@ -788,10 +792,11 @@ static bool parse_remediation(loader *L, const ytree *n, updx_rule *r)
                 lerr(L, k, "more than %d params", RULE_MAX_PARAMS);
                 return false;
             }
-            const char *v = scalar(L, k->next, "param");
+            const char *name = scalar(L, k, "param name");
+            const char *v = name ? scalar(L, k->next, "param") : NULL;
             if (!v)
                 return false;
-            r->params[r->nparams].key = adup(L, k->value);
+            r->params[r->nparams].key = adup(L, name);
             r->params[r->nparams].value = adup(L, v);
             r->nparams++;
         }

@@ -95,6 +95,16 @@ static void test_loader_errors(void)
     CHECK(load_one("- &a {id: x}\n- *a\n", msg, sizeof msg, NULL) < 0);
     CHECK(strstr(msg, "aliases") != NULL);
     CHECK_INT(load_one("", msg, sizeof msg, NULL), 0);
+    /* a list as a key of an example's facts or of the params (a flow mapping allows it):
+     * an error on its line, not a NULL fact path (fuzz_rules found the crash) */
+    snprintf(y, sizeof y, "%s        facts: {[1x1, 0x3]: x}\n", GOOD_RULE);
+    CHECK_INT(load_one(y, msg, sizeof msg, NULL), 0);
+    CHECK(strstr(msg, "fact path must be a plain value") != NULL);
+    snprintf(y, sizeof y, "%s", GOOD_RULE);
+    p = strstr(y, "params: {driver:");
+    memcpy(p, "params: {[dr]:  ", 16);
+    CHECK_INT(load_one(y, msg, sizeof msg, NULL), 0);
+    CHECK(strstr(msg, "param name must be a plain value") != NULL);
 }
 
 static void test_derive_literal(void)
