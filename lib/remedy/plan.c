@@ -69,10 +69,11 @@ typedef struct plan_vars {
 
 static const char *var(const plan_vars *v, const char *name, size_t len, bool zh)
 {
+    /* the culprit's own names first; a rule's `driver:`/`service:` parameter when it has none */
     if (eq(name, len, "service"))
-        return v->service;
+        return v->service ? v->service : param(v->f, name, len);
     if (eq(name, len, "driver"))
-        return v->driver;
+        return v->driver ? v->driver : param(v->f, name, len);
     if (eq(name, len, "restore"))
         return v->ctx->start_value;
     if (eq(name, len, "fixed_version"))

@@ -83,6 +83,14 @@ static void test_unknown_plan_and_params(void)
     CHECK(count_steps_containing(f, "at least 10240 MB", 0) == 1);
     CHECK(count_steps_containing(f, "about 20 GB", 0) == 0);
     CHECK_INT(f->remediation.registry.len, 0);
+    /* a rule's driver: parameter names the driver when the finding has no culprit */
+    updx_finding *g = updx_finding_new(&c->arena, &c->findings, "driver");
+    g->remediation.plan = "update-driver";
+    p = updx_avec_push(&g->remediation.params, &c->arena);
+    p->key = "driver";
+    p->value = "acmeflt.sys";
+    CHECK_INT(updx_plan_apply(&c->arena, g, NULL), UPDX_OK);
+    CHECK(count_steps_containing(g, "newest driver for acmeflt.sys", 0) == 1);
     updx_case_free(c);
 }
 
