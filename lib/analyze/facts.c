@@ -10,6 +10,7 @@
 #include "logs/compat.h"
 #include "logs/setupapi.h"
 #include "logs/story.h"
+#include "rules/blockers.h"
 #include "sys/sys_facts.h"
 
 typedef struct answer {
@@ -140,6 +141,34 @@ static void appraiser_fact(answer *a, const char *what)
     }
 }
 
+/* safeguard.file / vendor / product / fixed: the known blocker (data/known_blockers.tsv)
+ * whose published safeguard IDs hold a GatedBlockId this device carries (one value may list
+ * several IDs), so that a hold names what to update. */
+static void safeguard_fact(answer *a, const char *what)
+{
+    enum { MAX_IDS = 16 };
+    const char *held[MAX_IDS];
+    answer ids = {.c = a->c, .values = held, .max = MAX_IDS};
+    appraiser_fact(&ids, "gated_block_id");
+    for (size_t i = 0; i < ids.n && i < MAX_IDS; i++) {
+        char buf[256];
+        snprintf(buf, sizeof buf, "%s", held[i]);
+        for (char *save = NULL, *id = strtok_r(buf, ",; ", &save); id; id = strtok_r(NULL, ",; ", &save)) {
+            updx_blocker b;
+            if (!updx_blocker_find_safeguard(&a->c->arena, id, &b))
+                continue;
+            if (strcmp(what, "file") == 0)
+                add(a, b.file);
+            else if (strcmp(what, "vendor") == 0)
+                add(a, b.vendor);
+            else if (strcmp(what, "product") == 0)
+                add(a, b.product);
+            else if (strcmp(what, "fixed") == 0 && b.fixed && strcmp(b.fixed, "-") != 0)
+                add(a, b.fixed);
+        }
+    }
+}
+
 int updx_case_fact(void *ud, const char *path, const char **values, size_t max_values)
 {
     answer a = {.c = ud, .values = values, .max = max_values};
@@ -156,5 +185,7 @@ int updx_case_fact(void *ud, const char *path, const char **values, size_t max_v
         setupapi_fact(&a, what);
     else if (area == 9 && memcmp(path, "appraiser", 9) == 0)
         appraiser_fact(&a, what);
+    else if (area == 9 && memcmp(path, "safeguard", 9) == 0)
+        safeguard_fact(&a, what);
     return (int)(a.n > max_values ? max_values : a.n);
 }
