@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "diagnose/correlate.h"
+#include "logs/setup_facts.h"
 #include "logs/story.h"
 #include "model/finding.h"
 #include "remedy/plan.h"
@@ -224,7 +225,12 @@ json_t *updx_missing_evidence_json(const updx_case *c)
     updx_upgrade_phase phase = updx_story_phase(c);
     bool after_reboot = outcome == UPDX_OUTCOME_ROLLED_BACK &&
                         (phase == UPDX_PHASE_FIRST_BOOT || phase == UPDX_PHASE_SAFE_OS || phase == UPDX_PHASE_OOBE_BOOT);
-    if (after_reboot && !dumps && !crash_known)
+    /* the rollback log said "No crash detected": setup found no bug check, so there is no
+     * dump to ask for */
+    bool no_crash = false;
+    for (size_t i = 0; c->setup && !no_crash && i < c->setup->events.len; i++)
+        no_crash = ((const updx_setup_event *)updx_avec_at(&c->setup->events, i))->mark == UPDX_MARK_NO_CRASH;
+    if (after_reboot && !dumps && !crash_known && !no_crash)
         missing(a, "No crash dump was collected: collect C:\\Windows\\Minidump, C:\\Windows\\MEMORY.DMP and C:\\$WINDOWS.~BT\\Sources\\Rollback (setupmem.dmp).",
                 "没有收集到蓝屏转储：请收集 C:\\Windows\\Minidump、C:\\Windows\\MEMORY.DMP 和 C:\\$WINDOWS.~BT\\Sources\\Rollback（其中的 setupmem.dmp）。");
     if (after_reboot && !setupapi)
