@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "knowledge/codes.h"
 #include "util/strutil.h"
 
 /* Backtracking budget per regex call: a bad user pattern must not hang a 1 GiB scan. */
@@ -484,6 +485,27 @@ static const char *lookup(const char *name, size_t nlen, const char *const *name
     return NULL;
 }
 
+/* The |code filter: "0x80070570" or "HRESULT_FROM_WIN32(1392)" followed by the code's name
+ * from the knowledge tables ("... = ERROR_FILE_CORRUPT"); false when it is neither or unknown. */
+static bool code_named(const char *v, char *out, size_t size)
+{
+    uint64_t value = 0;
+    size_t used = 0, len = strlen(v);
+    static const char wrap[] = "HRESULT_FROM_WIN32(";
+    if (len > sizeof wrap && updx_strncasecmp(v, wrap, sizeof wrap - 1) == 0) {
+        if (!updx_parse_dec(v + sizeof wrap - 1, len - sizeof wrap + 1, &value, &used) || value > 0xFFFF)
+            return false;
+        value = 0x80070000u | value;
+    } else if (!updx_parse_hex(v, len, &value, &used) || used != len || value > UINT32_MAX) {
+        return false;
+    }
+    updx_code_info ci;
+    if (!updx_code_lookup((uint32_t)value, &ci) || strcmp(ci.name, "-") == 0)
+        return false;
+    snprintf(out, size, "%s = %s", v, ci.name);
+    return true;
+}
+
 const char *rules_expand(updx_arena *a, const char *tmpl, const char *const *names,
                          const char *const *values, size_t n, updx_fact_fn facts, void *ud,
                          bool *unresolved)
@@ -507,12 +529,19 @@ const char *rules_expand(updx_arena *a, const char *tmpl, const char *const *nam
                 v = "?";
             }
             size_t vlen = strlen(v);
-            bool lower = false, noext = false;
+            bool lower = false, noext = false, code = false;
             for (const char *f = bar; f && f < end; f = memchr(f + 1, '|', (size_t)(end - f - 1))) {
                 if (strncmp(f + 1, "lower", 5) == 0)
                     lower = true;
                 else if (strncmp(f + 1, "noext", 5) == 0)
                     noext = true;
+                else if (strncmp(f + 1, "code", 4) == 0)
+                    code = true;
+            }
+            char named[160];
+            if (code && code_named(v, named, sizeof named)) {
+                v = named;
+                vlen = strlen(v);
             }
             if (noext) {
                 const char *dot = strrchr(v, '.');

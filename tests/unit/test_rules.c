@@ -172,6 +172,45 @@ static void test_scan_and_finding(void)
     updx_rules_free(rs);
 }
 
+/* ${x|code} names a known error code, whatever way the log writes it, and leaves the rest */
+static void test_code_filter(void)
+{
+    static const char yaml[] =
+        "- id: demo-code\n"
+        "  category: servicing\n"
+        "  title: {en: \"Failed (${hr|code})\", zh: \"失败（${hr|code}）\"}\n"
+        "  explanation: {en: E, zh: 说明}\n"
+        "  match:\n"
+        "    - kinds: [cbs]\n"
+        "      regex: 'with HRESULT (?<hr>\\S+)\\.'\n"
+        "  confidence: 0.5\n"
+        "  remediation: {plan: update-driver}\n"
+        "  examples:\n"
+        "    fire:\n"
+        "      - kind: cbs\n"
+        "        lines: 'with HRESULT 0x80070005.'\n";
+    char msg[512];
+    updx_ruleset *rs = NULL;
+    CHECK_INT(load_one(yaml, msg, sizeof msg, &rs), 1);
+    static const char *const lines[] = {"with HRESULT HRESULT_FROM_WIN32(1392).", "with HRESULT 0x800F0922.",
+                                        "with HRESULT 0x12345678.", "with HRESULT whatever."};
+    static const char *const want[] = {"Failed (HRESULT_FROM_WIN32(1392) = ERROR_FILE_CORRUPT)",
+                                       "Failed (0x800F0922 = CBS_E_INSTALLERS_FAILED)", "Failed (0x12345678)",
+                                       "Failed (whatever)"};
+    for (size_t i = 0; i < 4; i++) {
+        updx_case *c = updx_case_new("t", NULL);
+        updx_rule_scan *s = updx_rules_scan_new(rs, c);
+        updx_line l = {.text = lines[i], .len = strlen(lines[i]), .number = 1};
+        updx_rules_scan_line(s, UPDX_KIND_CBS, "CBS.log", &l);
+        CHECK_INT(updx_rules_evaluate(s, c, NULL, NULL), 1);
+        const updx_finding *f = c->findings.len ? updx_avec_at(&c->findings, 0) : NULL;
+        CHECK_STR(f ? f->title.en : "", want[i]);
+        updx_rules_scan_free(s);
+        updx_case_free(c);
+    }
+    updx_rules_free(rs);
+}
+
 static void on_example(void *ud, const updx_example_result *res)
 {
     int *bad = ud;
@@ -491,6 +530,7 @@ int main(void)
     RUN(test_loader_errors);
     RUN(test_derive_literal);
     RUN(test_scan_and_finding);
+    RUN(test_code_filter);
     RUN(test_builtin_examples);
     RUN(test_example_runner_catches_bad_rules);
     RUN(test_user_dir);
