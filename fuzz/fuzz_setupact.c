@@ -13,24 +13,7 @@
 #include "logs/setupdiag_results.h"
 #include "logs/story.h"
 #include "text/text.h"
-
-typedef struct drip {
-    const uint8_t *data;
-    size_t size, pos, step;
-} drip;
-
-static ptrdiff_t drip_read(void *ctx, void *buf, size_t n)
-{
-    drip *d = ctx;
-    size_t k = d->size - d->pos;
-    if (k > d->step)
-        k = d->step;
-    if (k > n)
-        k = n;
-    memcpy(buf, d->data + d->pos, k);
-    d->pos += k;
-    return (ptrdiff_t)k;
-}
+#include "util/source.h"
 
 static char *story_json(updx_case *c)
 {
@@ -51,8 +34,8 @@ static void check_streamed(const uint8_t *body, size_t blen, const char *want)
     updx_case *c = updx_case_new("fuzz", NULL);
     if (!c)
         return;
-    drip d = {body, blen, 0, blen ? 1 + body[0] % 97 : 1};
-    updx_source src = {drip_read, &d};
+    updx_mem_source ms;
+    updx_source src = updx_source_mem_pieces(&ms, body, blen, blen ? 1 + body[0] % 97 : 1);
     updx_text_opts opts = {.max_line_bytes = c->limits.max_line_bytes};
     updx_text *t = NULL;
     if (updx_text_open(&t, &src, &opts) == UPDX_OK) {

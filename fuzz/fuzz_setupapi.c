@@ -9,24 +9,7 @@
 #include "logs/setupapi.h"
 #include "text/litset.h"
 #include "text/text.h"
-
-typedef struct drip {
-    const uint8_t *data;
-    size_t size, pos, step;
-} drip;
-
-static ptrdiff_t drip_read(void *ctx, void *buf, size_t n)
-{
-    drip *d = ctx;
-    size_t k = d->size - d->pos;
-    if (k > d->step)
-        k = d->step;
-    if (k > n)
-        k = n;
-    memcpy(buf, d->data + d->pos, k);
-    d->pos += k;
-    return (ptrdiff_t)k;
-}
+#include "util/source.h"
 
 static char *facts_json(updx_case *c)
 {
@@ -52,8 +35,8 @@ static void check_streamed(const uint8_t *data, size_t size, const updx_limits *
     }
     updx_litset *set = updx_litset_new(text, len, nocase, nlit);
     updx_case *c = updx_case_new("fuzz", lim);
-    drip d = {data, size, 0, size ? 1 + data[0] % 89 : 1};
-    updx_source src = {drip_read, &d};
+    updx_mem_source ms;
+    updx_source src = updx_source_mem_pieces(&ms, data, size, size ? 1 + data[0] % 89 : 1);
     updx_text_opts opts = {.max_line_bytes = lim->max_line_bytes};
     updx_text *t = NULL;
     if (set && c && updx_text_open(&t, &src, &opts) == UPDX_OK) {

@@ -8,30 +8,12 @@
 #include <string.h>
 
 #include "text/text.h"
+#include "util/source.h"
 #include "util/strutil.h"
 
 static const char *const lits[] = {"Error", "abc", "0x", "Service", "ab", "\xE4\xB8\xAD", ">>>  "};
 static const bool nocase[] = {false, false, true, true, false, false, false};
 enum { NLITS = sizeof lits / sizeof lits[0] };
-
-/* A source handing out `step` bytes at a time, so that lines straddle refills. */
-typedef struct drip {
-    const uint8_t *data;
-    size_t size, pos, step;
-} drip;
-
-static ptrdiff_t drip_read(void *ctx, void *buf, size_t n)
-{
-    drip *d = ctx;
-    size_t k = d->size - d->pos;
-    if (k > d->step)
-        k = d->step;
-    if (k > n)
-        k = n;
-    memcpy(buf, d->data + d->pos, k);
-    d->pos += k;
-    return (ptrdiff_t)k;
-}
 
 static void check_prefilter(const uint8_t *data, size_t size, const updx_text_opts *opts)
 {
@@ -40,8 +22,8 @@ static void check_prefilter(const uint8_t *data, size_t size, const updx_text_op
         len[i] = strlen(lits[i]);
     updx_litset *set = updx_litset_new(lits, len, nocase, NLITS);
     updx_text *a = NULL, *b = NULL;
-    drip d = {data, size, 0, size > 1 ? 1 + data[1] % 61 : 1};
-    updx_source src = {drip_read, &d};
+    updx_mem_source ms;
+    updx_source src = updx_source_mem_pieces(&ms, data, size, size > 1 ? 1 + data[1] % 61 : 1);
     if (!set || updx_text_open_mem(&a, data, size, opts) != 0 || updx_text_open(&b, &src, opts) != 0) {
         updx_text_close(a);
         updx_litset_free(set);

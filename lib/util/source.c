@@ -13,6 +13,8 @@ static ptrdiff_t mem_read(void *ctx, void *buf, size_t n)
     size_t left = m->len - m->pos;
     if (n > left)
         n = left;
+    if (m->step && n > m->step)
+        n = m->step;
     if (n > PTRDIFF_MAX)
         n = PTRDIFF_MAX;
     memcpy(buf, m->data + m->pos, n);
@@ -22,9 +24,15 @@ static ptrdiff_t mem_read(void *ctx, void *buf, size_t n)
 
 updx_source updx_source_mem(updx_mem_source *state, const void *data, size_t len)
 {
+    return updx_source_mem_pieces(state, data, len, 0);
+}
+
+updx_source updx_source_mem_pieces(updx_mem_source *state, const void *data, size_t len, size_t step)
+{
     state->data = data;
     state->len = len;
     state->pos = 0;
+    state->step = step;
     return (updx_source){.read = mem_read, .ctx = state};
 }
 

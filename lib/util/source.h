@@ -22,9 +22,13 @@ typedef struct updx_mem_source {
     const uint8_t *data;
     size_t len;
     size_t pos;
+    size_t step;  /* at most this many bytes per read; 0 = no limit */
 } updx_mem_source;
 
 updx_source updx_source_mem(updx_mem_source *state, const void *data, size_t len);
+/* The same, handing out at most `step` bytes per read (step 0 = no limit): tests and fuzzers
+ * use it to make lines straddle the readers' refills, as a slow network or archive does. */
+updx_source updx_source_mem_pieces(updx_mem_source *state, const void *data, size_t len, size_t step);
 /* A source over an open file descriptor (not closed by the source). */
 updx_source updx_source_fd(int *fd);
 

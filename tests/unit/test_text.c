@@ -6,6 +6,7 @@
 
 #include "text/text.h"
 #include "util/buf.h"
+#include "util/source.h"
 #include "updx/updx.h"
 
 /* Reads all lines of `data` into a '|'-joined string (in a static buffer). */
@@ -157,25 +158,6 @@ static void test_sniff(void)
     CHECK(!updx_utf8_valid("\xED\xA0\x80", 3));   /* surrogate */
 }
 
-/* A source that hands out a few bytes at a time, to test block boundaries. */
-typedef struct {
-    const char *data;
-    size_t len, pos, step;
-} drip;
-
-static ptrdiff_t drip_read(void *ctx, void *buf, size_t n)
-{
-    drip *d = ctx;
-    size_t k = d->len - d->pos;
-    if (k > d->step)
-        k = d->step;
-    if (k > n)
-        k = n;
-    memcpy(buf, d->data + d->pos, k);
-    d->pos += k;
-    return (ptrdiff_t)k;
-}
-
 static void test_streaming_matches_memory(void)
 {
     /* a file larger than one block with a very long line, CRLFs split across reads */
@@ -191,8 +173,8 @@ static void test_streaming_matches_memory(void)
     static const size_t steps[] = {7, 4099, 65537, 1u << 21};
     for (size_t si = 0; si < sizeof steps / sizeof steps[0]; si++) {
         size_t step = steps[si];
-        drip d = {data, len, 0, step};
-        updx_source src = {drip_read, &d};
+        updx_mem_source ms;
+        updx_source src = updx_source_mem_pieces(&ms, data, len, step);
         updx_text *ts, *tm;
         updx_text_open(&ts, &src, NULL);
         updx_text_open_mem(&tm, data, len, NULL);
@@ -240,8 +222,8 @@ static void test_streamed_byte_classes(void)
     }
     static const size_t steps[] = {7, 65537};
     for (size_t si = 0; si < 2; si++) {
-        drip d = {b.data, b.len, 0, steps[si]};
-        updx_source src = {drip_read, &d};
+        updx_mem_source ms;
+        updx_source src = updx_source_mem_pieces(&ms, b.data, b.len, steps[si]);
         updx_text *ts, *tm;
         updx_text_opts o = {.codepage = "CP1252"};
         updx_text_open(&ts, &src, &o);
@@ -274,8 +256,8 @@ static void test_sniff_over_tiny_reads(void)
     const char *in[] = {le, le_nobom};
     size_t len[] = {sizeof le - 1, sizeof le_nobom - 1};
     for (int i = 0; i < 2; i++) {
-        drip d = {in[i], len[i], 0, 1};
-        updx_source src = {drip_read, &d};
+        updx_mem_source ms;
+        updx_source src = updx_source_mem_pieces(&ms, in[i], len[i], 1);
         updx_text *ts, *tm;
         updx_text_open(&ts, &src, NULL);
         updx_text_open_mem(&tm, in[i], len[i], NULL);
