@@ -158,6 +158,33 @@ static void test_sniff(void)
     CHECK(!updx_utf8_valid("\xED\xA0\x80", 3));   /* surrogate */
 }
 
+/* Reads data from memory and as a stream handed out `step` bytes at a time; true when both
+ * give the same lines (text, offsets, flags, a NUL after each). *lines gets their count. */
+static bool stream_matches_memory(const void *data, size_t len, size_t step, const updx_text_opts *o,
+                                  uint64_t *lines)
+{
+    updx_mem_source ms;
+    updx_source src = updx_source_mem_pieces(&ms, data, len, step);
+    updx_text *ts = NULL, *tm = NULL;
+    updx_text_open(&ts, &src, o);
+    updx_text_open_mem(&tm, data, len, o);
+    updx_line x, y;
+    int rx, ry;
+    bool same = ts && tm;
+    *lines = 0;
+    do {
+        rx = updx_text_next(ts, &x);
+        ry = updx_text_next(tm, &y);
+        if (rx != ry || (rx > 0 && (x.len != y.len || x.offset != y.offset || x.flags != y.flags ||
+                                     memcmp(x.text, y.text, x.len) != 0 || x.text[x.len] != '\0')))
+            same = false;
+        *lines += rx > 0;
+    } while (rx > 0 && ry > 0 && same);
+    updx_text_close(ts);
+    updx_text_close(tm);
+    return same;
+}
+
 static void test_streaming_matches_memory(void)
 {
     /* a file larger than one block with a very long line, CRLFs split across reads */
@@ -172,27 +199,9 @@ static void test_streaming_matches_memory(void)
     memset(data + 5000, 'L', 2u << 20); /* a 2 MiB line: longer than the 1 MiB block */
     static const size_t steps[] = {7, 4099, 65537, 1u << 21};
     for (size_t si = 0; si < sizeof steps / sizeof steps[0]; si++) {
-        size_t step = steps[si];
-        updx_mem_source ms;
-        updx_source src = updx_source_mem_pieces(&ms, data, len, step);
-        updx_text *ts, *tm;
-        updx_text_open(&ts, &src, NULL);
-        updx_text_open_mem(&tm, data, len, NULL);
-        updx_line a, b;
-        int ra, rb, same = 1;
         uint64_t lines = 0;
-        do {
-            ra = updx_text_next(ts, &a);
-            rb = updx_text_next(tm, &b);
-            if (ra != rb || (ra > 0 && (a.len != b.len || a.offset != b.offset || a.flags != b.flags ||
-                                         memcmp(a.text, b.text, a.len) != 0)))
-                same = 0;
-            lines++;
-        } while (ra > 0 && rb > 0 && same);
-        CHECK(same);
+        CHECK(stream_matches_memory(data, len, steps[si], NULL, &lines));
         CHECK(lines > 1000);
-        updx_text_close(ts);
-        updx_text_close(tm);
     }
     free(data);
 }
@@ -221,28 +230,11 @@ static void test_streamed_byte_classes(void)
         }
     }
     static const size_t steps[] = {7, 65537};
+    updx_text_opts o = {.codepage = "CP1252"};
     for (size_t si = 0; si < 2; si++) {
-        updx_mem_source ms;
-        updx_source src = updx_source_mem_pieces(&ms, b.data, b.len, steps[si]);
-        updx_text *ts, *tm;
-        updx_text_opts o = {.codepage = "CP1252"};
-        updx_text_open(&ts, &src, &o);
-        updx_text_open_mem(&tm, b.data, b.len, &o);
-        updx_line x, y;
-        int rx, ry, same = 1;
         uint64_t lines = 0;
-        do {
-            rx = updx_text_next(ts, &x);
-            ry = updx_text_next(tm, &y);
-            if (rx != ry || (rx > 0 && (x.len != y.len || x.offset != y.offset || x.flags != y.flags ||
-                                         memcmp(x.text, y.text, x.len) != 0 || x.text[x.len] != '\0')))
-                same = 0;
-            lines += rx > 0;
-        } while (rx > 0 && ry > 0 && same);
-        CHECK(same);
+        CHECK(stream_matches_memory(b.data, b.len, steps[si], &o, &lines));
         CHECK(lines > k / 2);  /* a CR ending then an empty LF line make one CRLF */
-        updx_text_close(ts);
-        updx_text_close(tm);
     }
     updx_buf_free(&b);
 }
@@ -256,23 +248,15 @@ static void test_sniff_over_tiny_reads(void)
     const char *in[] = {le, le_nobom};
     size_t len[] = {sizeof le - 1, sizeof le_nobom - 1};
     for (int i = 0; i < 2; i++) {
+        uint64_t lines = 0;
+        CHECK(stream_matches_memory(in[i], len[i], 1, NULL, &lines));
         updx_mem_source ms;
         updx_source src = updx_source_mem_pieces(&ms, in[i], len[i], 1);
-        updx_text *ts, *tm;
+        updx_text *ts = NULL;
+        updx_line x;
         updx_text_open(&ts, &src, NULL);
-        updx_text_open_mem(&tm, in[i], len[i], NULL);
-        updx_line x, y;
-        int rx, ry, same = 1;
-        do {
-            rx = updx_text_next(ts, &x);
-            ry = updx_text_next(tm, &y);
-            if (rx != ry || (rx > 0 && (x.len != y.len || memcmp(x.text, y.text, x.len) != 0)))
-                same = 0;
-        } while (rx > 0 && ry > 0 && same);
-        CHECK(same);
-        CHECK(updx_text_encoding(ts).encoding == UPDX_ENC_UTF16LE);
+        CHECK(updx_text_next(ts, &x) == 1 && updx_text_encoding(ts).encoding == UPDX_ENC_UTF16LE);
         updx_text_close(ts);
-        updx_text_close(tm);
     }
 }
 
