@@ -302,7 +302,7 @@ static uint64_t memory_cap(updx_kind kind)
 /* The rules see the lines of a text member read into memory for its structured reader
  * (CompatData, ScanResult and Appraiser XML, diag XML, .reg exports): their line rules
  * (compat-program-hard-block ...) look at those lines as they do at any log's. */
-static void scan_lines_mem(pipeline *p, updx_case *c, const uint8_t *data, size_t len)
+static void scan_lines_mem(pipeline *p, const uint8_t *data, size_t len)
 {
     rules_ready(p);
     if (!p->scan)
@@ -315,7 +315,6 @@ static void scan_lines_mem(pipeline *p, updx_case *c, const uint8_t *data, size_
     updx_line line;
     while (updx_text_next(t, &line) > 0)
         updx_rules_scan_line(p->scan, p->kind, p->member, &line);
-    (void)c;
     updx_text_close(t);
 }
 
@@ -362,7 +361,7 @@ static int visit(void *ud, updx_case *c, updx_member_info *m, const uint8_t *hea
         }
         if (m->kind != UPDX_KIND_KERNEL_DUMP && m->kind != UPDX_KIND_MINIDUMP && m->kind != UPDX_KIND_HIVE &&
             m->kind != UPDX_KIND_EVTX)
-            scan_lines_mem(p, c, data, len);
+            scan_lines_mem(p, data, len);
         free(data);
         return 0;
     }
