@@ -113,6 +113,7 @@ static void rules_ready(pipeline *p)
     }
     p->rules = p->own_rules = l->rules;
     p->scan = p->rules ? updx_rules_scan_new(p->rules, p->c) : NULL;
+    updx_rules_scan_fact_sources(p->scan, updx_case_fact_source);
     updx_notes_free(&l->notes);
     updx_arena_free(&l->arena);
     free(l);
@@ -391,8 +392,10 @@ static int run(updx_case *c, const updx_analyze_opts *opts, walk_fn walk, void *
     pipeline p = {.opts = opts, .rules = opts->rules, .c = c};
     if (!p.rules && !rules_load_start(&p))
         p.rules = p.own_rules = updx_rules_load_builtin(&c->notes);
-    if (p.rules && !p.loader)
+    if (p.rules && !p.loader) {
         p.scan = updx_rules_scan_new(p.rules, c);
+        updx_rules_scan_fact_sources(p.scan, updx_case_fact_source);
+    }
     int rc = walk(c, arg, visit, &p);
     rules_ready(&p);
     if (rc >= 0 || c->members.len > 0) {

@@ -49,5 +49,8 @@ void updx_feed_wer_results(updx_case *c);
 
 /* Answers rule conditions from the case's facts (the updx_fact_fn of lib/rules/rules.h). */
 int updx_case_fact(void *ud, const char *path, const char **values, size_t max_values);
+/* Where a fact's value was read, for the evidence of findings resting on it (the
+ * updx_fact_source_fn of lib/rules/rules.h): registry values and appraiser indicators. */
+bool updx_case_fact_source(void *ud, const char *path, const char *value, updx_evref *out);
 
 #endif

@@ -189,3 +189,51 @@ int updx_case_fact(void *ud, const char *path, const char **values, size_t max_v
         safeguard_fact(&a, what);
     return (int)(a.n > max_values ? max_values : a.n);
 }
+
+/* The registry value or XML indicator a GatedBlockId/RedReason value was read from. */
+static bool indicator_source(const updx_case *c, const char *name, const char *value, updx_evref *out)
+{
+    const struct updx_sys_facts *sys = c->sys;
+    for (size_t i = 0; sys && i < sys->settings.len; i++) {
+        const updx_sys_setting *st = updx_avec_at(&sys->settings, i);
+        if (!st->name || !st->value || strcmp(st->name, name) != 0 || (value && strcmp(st->value, value) != 0))
+            continue;
+        *out = (updx_evref){.file = st->source.file, .line = st->source.line,
+                            .offset = st->source.line ? UPDX_NO_OFFSET : st->source.offset,
+                            .text = updx_arena_printf(&((updx_case *)c)->arena, "%s: %s = %s",
+                                                      st->source.key ? st->source.key : "", st->name, st->value)};
+        return out->file != NULL;
+    }
+    const struct updx_compat_facts *cf = c->compat;
+    for (size_t i = 0; cf && i < cf->indicators.len; i++) {
+        const updx_compat_indicator *ind = updx_avec_at(&cf->indicators, i);
+        if (ind->name && ind->value && strcmp(ind->name, name) == 0 && (!value || strcmp(ind->value, value) == 0)) {
+            *out = (updx_evref){.file = ind->file, .line = ind->line, .offset = UPDX_NO_OFFSET,
+                                .text = updx_arena_printf(&((updx_case *)c)->arena, "%s = %s", ind->name, ind->value)};
+            return out->file != NULL;
+        }
+    }
+    return false;
+}
+
+bool updx_case_fact_source(void *ud, const char *path, const char *value, updx_evref *out)
+{
+    const updx_case *c = ud;
+    if (strcmp(path, "appraiser.gated_block_id") == 0)
+        return indicator_source(c, "GatedBlockId", value, out);
+    if (strcmp(path, "appraiser.red_reason") == 0)
+        return indicator_source(c, "RedReason", value, out);
+    /* the line that gave the story its result code (or extended code) */
+    if (strcmp(path, "upgrade.result_code") == 0 || strcmp(path, "upgrade.extended_code") == 0) {
+        const updx_attempt *fin = updx_story_final((updx_case *)c);
+        const updx_setup_event *e = !fin ? NULL : path[8] == 'r' ? fin->result_event : fin->extended_event;
+        if (!e || !e->file || !e->line)
+            return false;
+        *out = (updx_evref){.file = e->file, .line = e->line, .offset = UPDX_NO_OFFSET, .text = e->raw};
+        return true;
+    }
+    /* a known blocker found through a safeguard ID rests on the GatedBlockId value */
+    if (strncmp(path, "safeguard.", 10) == 0)
+        return indicator_source(c, "GatedBlockId", NULL, out);
+    return false;
+}

@@ -43,6 +43,10 @@ typedef struct updx_rule_scan updx_rule_scan;
  * evaluation returns) and returns how many values the fact has (0 = absent). A path may
  * have several values, e.g. one per crash. */
 typedef int (*updx_fact_fn)(void *ud, const char *path, const char **values, size_t max_values);
+/* Where a fact's value was read (a registry value's line, the log line of a result code),
+ * so that a finding resting on it cites that line; false when it is not known. Called with
+ * the same ud as the fact function. */
+typedef bool (*updx_fact_source_fn)(void *ud, const char *path, const char *value, updx_evref *out);
 
 /* --- loading ---------------------------------------------------------------------------- */
 
@@ -103,6 +107,8 @@ void updx_rules_scan_line(updx_rule_scan *s, updx_kind kind, const char *member,
  * rule and culprit to c->findings. Returns the number of findings added, or a negative
  * updx_status. Call once, after the last line. */
 int updx_rules_evaluate(updx_rule_scan *s, updx_case *c, updx_fact_fn facts, void *ud);
+/* Sets where updx_rules_evaluate asks for the lines behind the facts a finding rests on. */
+void updx_rules_scan_fact_sources(updx_rule_scan *s, updx_fact_source_fn sources);
 /* How many lines matched pattern i of rule r so far (tests, statistics). */
 size_t updx_rules_scan_matches(const updx_rule_scan *s, const updx_rule *r, size_t pattern);
 void updx_rules_scan_free(updx_rule_scan *s);

@@ -57,6 +57,7 @@ typedef struct rule_state {
 struct updx_rule_scan {
     const updx_ruleset *rs;
     updx_case *c;
+    updx_fact_source_fn fact_sources; /* lines behind facts, or NULL */
     updx_arena pend;    /* pending-hit strings; freed with the scan */
     uint64_t pend_compact_at; /* pend.used that triggers the next compaction */
     rule_state *rules;
@@ -240,6 +241,12 @@ void updx_rules_scan_use_hits(updx_rule_scan *s, const updx_litset *set, uint32_
     }
     s->hit_set = set;
     s->hit_base = base;
+}
+
+void updx_rules_scan_fact_sources(updx_rule_scan *s, updx_fact_source_fn sources)
+{
+    if (s)
+        s->fact_sources = sources;
 }
 
 size_t updx_rules_scan_matches(const updx_rule_scan *s, const updx_rule *r, size_t pattern)
@@ -706,6 +713,9 @@ static int make_finding(updx_rule_scan *s, const updx_rule *r, rule_state *st, c
         }
     for (size_t i = 0; i < r->nconds; i++) {
         const rule_cond *cd = &r->conds[i];
+        updx_evref ev = {0};
+        if (cd->op != OP_ABSENT && seen[i] && s->fact_sources && s->fact_sources(ud, cd->path, seen[i], &ev))
+            updx_finding_add_evidence(a, f, &ev);
         char en[512], zh[512];
         if (cd->op == OP_ABSENT) {
             snprintf(en, sizeof en, "fact %s is absent, as the rule requires", cd->path);
