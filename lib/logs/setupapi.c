@@ -43,7 +43,7 @@ enum {
     SA_MAX_KEPT_BYTES = 4u << 20,
     /* Failed and open sections recorded per bundle (about 1 KiB each). Past this, one that
      * deleted no service is counted only, as successful ones are past SA_ALL_SECTIONS. */
-    SA_MAX_FAILED_RECORDS = 10000,
+    SA_MAX_FAILED_RECORDS = 5000,
     SA_SPARE_SECTIONS = 8,
     SA_SPARE_SERVICES = 256,
     SA_ALL_SECTIONS = 2000,       /* sections recorded whatever they did (then see finish()) */
